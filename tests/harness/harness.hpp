@@ -1,0 +1,162 @@
+// The shared test harness: start a stage's real server, talk to it over TCP, stop it.
+//
+//   auto server = Server::start(stage("v2"));            // --address 127.0.0.1:0
+//   auto alice = server.connect("alice");
+//   alice.send("hello\n");
+//   EXPECT_TRUE(alice.expect_line("hello"));
+//
+// No fixed ports (port 0 and the `listening on` line), no sleeps (every wait has a
+// deadline), and every failure names the stage and the connection, shows expected and
+// received bytes escaped, and appends the server's stderr.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+#include "stages.hpp"
+
+namespace course::test {
+
+// "a\r\n\x00" -> "a\\r\\n\\x00", long strings cut in the middle with a count.
+std::string escape(std::string_view bytes, size_t max_shown = 400);
+
+// A fresh empty directory under $TMPDIR, removed with its contents when destroyed.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::vector<std::string> list() const;  // file names inside
+private:
+    std::string path_;
+};
+
+struct ServerOptions {
+    std::vector<std::string> args;      // extra arguments, after --address 127.0.0.1:0
+    bool pass_address = true;           // false: the test passes its own address/port
+    bool pass_test_args = true;         // false: leave out the stage's test_args
+    // process.working_directory empty: the server runs in a fresh temporary directory of
+    // its own (server->directory()), so files it writes (server.log, uploads) never meet.
+    ProcessOptions process;
+    std::chrono::milliseconds start_deadline = 10s;
+};
+
+class Connection;
+
+class Server {
+public:
+    // Starts the stage's server and waits (with a deadline) for `listening on HOST:PORT`.
+    // Throws std::runtime_error with the server's stderr if it never says so.
+    static std::unique_ptr<Server> start(const Stage& stage, ServerOptions options = {});
+
+    const Stage& stage() const { return stage_; }
+    const std::string& host() const { return host_; }
+    std::uint16_t port() const { return port_; }
+    std::string address() const { return host_ + ":" + std::to_string(port_); }
+    Process& process() { return *process_; }
+    const std::string& directory() const { return directory_; }  // the server's cwd
+
+    Connection connect(std::string name, std::chrono::milliseconds deadline = 5s);
+    // Tries to connect; an error message instead of a Connection when it cannot.
+    std::optional<Connection> try_connect(std::string name, std::chrono::milliseconds deadline = 5s);
+
+    // "v3 server (pid 123)" plus its stderr: the tail of every failure message.
+    std::string describe() const;
+
+    // SIGTERM/SIGINT and wait for the exit status (nothing at the deadline).
+    std::optional<int> stop(int signal_number, std::chrono::milliseconds deadline = 2s);
+
+private:
+    Server(const Stage& stage) : stage_(stage) {}
+    Stage stage_;
+    std::unique_ptr<TempDir> own_directory_;  // destroyed after the process
+    std::string directory_;
+    std::unique_ptr<Process> process_;
+    std::string host_;
+    std::uint16_t port_ = 0;
+};
+
+// One client connection to a server under test: a non-blocking socket driven with poll,
+// so every read and write has a deadline.
+class Connection {
+public:
+    Connection(int fd, std::string name, const Server* server);
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    ~Connection();
+
+    int fd() const { return fd_; }
+    const std::string& name() const { return name_; }
+
+    // Writes all bytes (or fails the expectation, with context).
+    testing::AssertionResult send(std::string_view bytes, std::chrono::milliseconds deadline = 5s);
+    // Writes what the kernel takes right now without waiting; returns the count.
+    size_t send_some(std::string_view bytes);
+
+    // Reads until `expected` has arrived in full, and compares bytes.
+    testing::AssertionResult expect_bytes(std::string_view expected,
+                                          std::chrono::milliseconds deadline = 5s);
+    // expect_bytes(line + "\n").
+    testing::AssertionResult expect_line(std::string_view line,
+                                         std::chrono::milliseconds deadline = 5s);
+    // The server closes: reads EOF (or a reset) with no more bytes before it.
+    testing::AssertionResult expect_eof(std::chrono::milliseconds deadline = 5s);
+    // Nothing arrives (and the connection stays open) for `quiet`: the test's way to say
+    // "you are waiting" (v1 and v2 keep a second client waiting). Returns failure if bytes
+    // or EOF arrive.
+    testing::AssertionResult expect_silence(std::chrono::milliseconds quiet);
+
+    // The next line (without "\n"), or nothing at EOF / the deadline.
+    std::optional<std::string> read_line(std::chrono::milliseconds deadline = 5s);
+    // Everything until the server closes.
+    std::string read_to_eof(std::chrono::milliseconds deadline = 5s);
+    // Whatever has arrived, without waiting.
+    std::string take_buffered();
+    bool peer_closed() const { return eof_; }
+
+    void half_close();  // shutdown(SHUT_WR): "I am done sending"
+    void reset();       // close with SO_LINGER 0: the peer sees a RST, as if we vanished
+    void close();
+
+    void attach_to(const Server* server) { server_ = server; }
+
+    // "[v2 alice]": the prefix of every failure message.
+    std::string label() const;
+
+private:
+    // Reads once with a deadline into buffer_; false at EOF, error or deadline.
+    bool fill(Clock::time_point deadline);
+    testing::AssertionResult failure(const std::string& what) const;
+
+    int fd_ = -1;
+    std::string name_;
+    const Server* server_ = nullptr;
+    std::string buffer_;
+    bool eof_ = false;
+    std::string error_;
+};
+
+// Opens a connection to host:port without a Server (for peers and own-address tests).
+std::optional<Connection> connect_to(const std::string& host, std::uint16_t port,
+                                     std::string name, std::chrono::milliseconds deadline = 5s);
+
+// Number of open file descriptors of a process (from /proc/PID/fd).
+size_t open_fd_count(pid_t pid);
+
+// Runs a client binary with args and stdin, waits for its exit, returns its output.
+struct ClientRun {
+    std::optional<int> exit_status;  // nothing: killed at the deadline
+    std::string out;
+    std::string err;
+};
+ClientRun run_client(const std::string& path, const std::vector<std::string>& args,
+                     std::string_view stdin_bytes, std::chrono::milliseconds deadline = 10s,
+                     const ProcessOptions& options = {});
+
+}  // namespace course::test

@@ -1,0 +1,253 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+extern char** environ;
+
+namespace course::test {
+
+std::chrono::milliseconds deadline_scale(std::chrono::milliseconds base) {
+    const char* scale = std::getenv("COURSE_TEST_TIME_SCALE");
+    int factor = scale ? std::atoi(scale) : 1;
+    return base * (factor > 0 ? factor : 1);
+}
+
+static int remaining_ms(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+Process::Process(const std::string& path, const std::vector<std::string>& args,
+                 const ProcessOptions& options)
+    : path_(path) {
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+        throw std::runtime_error("pipe2 failed: " + std::string(std::strerror(errno)));
+    }
+    // Everything the child needs is prepared before fork: after it, only async-signal-safe
+    // calls are allowed (this test process has other threads).
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e) {
+        std::string entry = *e;
+        if (!options.extra_env.contains(entry.substr(0, entry.find('=')))) {
+            env_strings.push_back(entry);
+        }
+    }
+    for (const auto& [key, value] : options.extra_env) {
+        env_strings.push_back(key + "=" + value);
+    }
+    std::vector<char*> argv{const_cast<char*>(path.c_str())};
+    for (const auto& arg : args) {
+        argv.push_back(const_cast<char*>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& entry : env_strings) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+    pid_t parent = getpid();
+
+    pid_ = fork();
+    if (pid_ < 0) {
+        throw std::runtime_error("fork failed: " + std::string(std::strerror(errno)));
+    }
+    if (pid_ == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // die with the test, whatever happens to it
+        if (getppid() != parent) {
+            _exit(127);
+        }
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        if (!options.working_directory.empty() && chdir(options.working_directory.c_str()) != 0) {
+            _exit(127);
+        }
+        execve(path.c_str(), argv.data(), envp.data());
+        const char message[] = "exec failed\n";
+        (void)!write(2, message, sizeof message - 1);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    stdin_fd_ = in[1];
+    stdout_fd_ = out[0];
+    int err_fd = err[0];
+    stderr_reader_ = std::thread([this, err_fd] {
+        char chunk[4096];
+        for (;;) {
+            ssize_t n = read(err_fd, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            std::lock_guard lock(stderr_mutex_);
+            if (stderr_buffer_.size() < (1u << 20)) {  // keep the first MiB
+                stderr_buffer_.append(chunk, static_cast<size_t>(n));
+            }
+        }
+        close(err_fd);
+    });
+}
+
+Process::~Process() {
+    if (!exit_status_) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    if (stdin_fd_ >= 0) {
+        close(stdin_fd_);
+    }
+    if (stdout_fd_ >= 0) {
+        close(stdout_fd_);
+    }
+    if (stderr_reader_.joinable()) {
+        stderr_reader_.join();  // the pipe closed when the child died
+    }
+}
+
+void Process::write_stdin(std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = write(stdin_fd_, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw std::runtime_error("writing to the child's stdin: " +
+                                     std::string(std::strerror(errno)));
+        }
+        bytes.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+void Process::close_stdin() {
+    if (stdin_fd_ >= 0) {
+        close(stdin_fd_);
+        stdin_fd_ = -1;
+    }
+}
+
+std::optional<std::string> Process::read_stdout_line(Clock::time_point deadline) {
+    for (;;) {
+        auto newline = stdout_buffer_.find('\n');
+        if (newline != std::string::npos) {
+            std::string line = stdout_buffer_.substr(0, newline);
+            stdout_buffer_.erase(0, newline + 1);
+            return line;
+        }
+        if (stdout_closed_) {
+            return std::nullopt;
+        }
+        pollfd p{stdout_fd_, POLLIN, 0};
+        int ready = poll(&p, 1, remaining_ms(deadline));
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ready <= 0) {
+            return std::nullopt;  // deadline
+        }
+        char chunk[4096];
+        ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            stdout_closed_ = true;
+            continue;
+        }
+        stdout_buffer_.append(chunk, static_cast<size_t>(n));
+    }
+}
+
+std::string Process::read_stdout_to_end(Clock::time_point deadline) {
+    while (!stdout_closed_ && Clock::now() < deadline) {
+        pollfd p{stdout_fd_, POLLIN, 0};
+        int ready = poll(&p, 1, remaining_ms(deadline));
+        if (ready <= 0) {
+            continue;
+        }
+        char chunk[4096];
+        ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            stdout_closed_ = true;
+        } else {
+            stdout_buffer_.append(chunk, static_cast<size_t>(n));
+        }
+    }
+    return std::exchange(stdout_buffer_, {});
+}
+
+std::string Process::stderr_text() const {
+    std::lock_guard lock(stderr_mutex_);
+    return stderr_buffer_;
+}
+
+void Process::send_signal(int signal_number) {
+    if (!exit_status_) {
+        ::kill(pid_, signal_number);
+    }
+}
+
+static int decode_status(int status) {
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    return 128 + WTERMSIG(status);
+}
+
+std::optional<int> Process::wait_exit(Clock::time_point deadline) {
+    // A pidfd becomes readable when the child exits, so we can poll it with a deadline.
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    while (!exit_status_) {
+        int status = 0;
+        pid_t done = waitpid(pid_, &status, WNOHANG);
+        if (done == pid_) {
+            exit_status_ = decode_status(status);
+            if (stderr_reader_.joinable()) {
+                stderr_reader_.join();  // the child is gone: its stderr is complete
+            }
+            break;
+        }
+        int left = remaining_ms(deadline);
+        if (left == 0) {
+            break;
+        }
+        if (pidfd >= 0) {
+            pollfd p{pidfd, POLLIN, 0};
+            poll(&p, 1, left);
+        } else {
+            poll(nullptr, 0, std::min(left, 5));  // old kernel: check again shortly
+        }
+    }
+    if (pidfd >= 0) {
+        close(pidfd);
+    }
+    return exit_status_;
+}
+
+bool Process::running() {
+    return !wait_exit(Clock::now()).has_value();
+}
+
+}  // namespace course::test

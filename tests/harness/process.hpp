@@ -1,0 +1,77 @@
+// A program under test, started as a child process with pipes on all three streams.
+//
+// stdout is read line by line with a deadline; stderr is drained by a thread into a
+// buffer (so a chatty server never blocks on a full pipe) and shown when a test fails.
+// The destructor kills and reaps what is still running: nothing outlives its test, and
+// a test that crashes takes its children with it (PR_SET_PDEATHSIG).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace course::test {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// How long any single wait in a test may take. Sanitizer builds are slower, so the
+// deadline scales with COURSE_TEST_TIME_SCALE (set by ./course for asan and tsan).
+std::chrono::milliseconds deadline_scale(std::chrono::milliseconds base);
+inline Clock::time_point deadline_in(std::chrono::milliseconds base) {
+    return Clock::now() + deadline_scale(base);
+}
+
+struct ProcessOptions {
+    std::string working_directory;                  // empty: the test's own
+    std::map<std::string, std::string> extra_env;  // added to the test's environment
+};
+
+class Process {
+public:
+    Process(const std::string& path, const std::vector<std::string>& args,
+            const ProcessOptions& options = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    const std::string& path() const { return path_; }
+
+    void write_stdin(std::string_view bytes);  // all of it, or throws
+    void close_stdin();
+
+    // The next line of stdout, without its "\n"; nothing if the deadline passes or the
+    // stream ends first (what was read so far stays buffered).
+    std::optional<std::string> read_stdout_line(Clock::time_point deadline);
+    // Everything on stdout until it closes (or the deadline passes).
+    std::string read_stdout_to_end(Clock::time_point deadline);
+    std::string stderr_text() const;  // what the child wrote to stderr so far
+
+    void send_signal(int signal_number);
+    // Exit status (0..255), or 128+N if killed by signal N; nothing if still running at
+    // the deadline.
+    std::optional<int> wait_exit(Clock::time_point deadline);
+    bool running();
+
+private:
+    std::string path_;
+    pid_t pid_ = -1;
+    int stdin_fd_ = -1;
+    int stdout_fd_ = -1;
+    std::string stdout_buffer_;
+    bool stdout_closed_ = false;
+    std::optional<int> exit_status_;
+
+    mutable std::mutex stderr_mutex_;
+    std::string stderr_buffer_;
+    std::thread stderr_reader_;
+};
+
+}  // namespace course::test
