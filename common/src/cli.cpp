@@ -1,6 +1,7 @@
 #include "course/cli.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace course {
@@ -15,7 +16,8 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
         std::cout << app.help("", CLI::AppFormatMode::All);
         return 0;
     } catch (const CLI::ParseError& error) {
-        std::cerr << app.get_name() << ": " << error.what() << " (try --help)\n";
+        std::string program = std::filesystem::path(argv[0]).filename().string();
+        std::cerr << program << ": " << error.what() << " (try --help)\n";
         return 2;
     }
     return std::nullopt;
@@ -27,12 +29,13 @@ CLI::Option* add_address_option(CLI::App& app, Address& address, std::string_vie
         [](std::string& text) -> std::string {
             return parse_address(text) ? "" : "not a HOST:PORT address: '" + text + "'";
         },
-        "HOST:PORT");
+        "");
     return app
         .add_option_function<std::string>(
             name, [&address](const std::string& text) { address = *parse_address(text); },
             std::string(help))
         ->check(validator)
+        ->type_name("HOST:PORT")
         ->default_str(address.to_string());
 }
 

@@ -77,8 +77,8 @@ static std::string env_or(const char* name, const std::string& fallback) {
     return value && *value ? value : fallback;
 }
 
-std::string bin_dir() { return env_or("COURSE_BIN_DIR", "build/bin"); }
-std::string source_dir() { return env_or("COURSE_SOURCE_DIR", "."); }
+std::string bin_dir() { return env_or("COURSE_BIN_DIR", COURSE_BUILD_BIN_DIR); }
+std::string source_dir() { return env_or("COURSE_SOURCE_DIR", COURSE_SOURCE_TREE); }
 
 static std::string upper(std::string text) {
     for (auto& c : text) {

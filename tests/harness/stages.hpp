@@ -6,6 +6,7 @@
 // run as expected failures (see expect_failure in harness.hpp) to prove a test can fail.
 #pragma once
 
+#include <ostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -46,13 +47,17 @@ struct Stage {
     std::string client_path() const;
 };
 
+// GoogleTest prints a test's parameter in its name: "v3", not 200 bytes of hex.
+inline void PrintTo(const Stage& stage, std::ostream* out) { *out << stage.id; }
+
 const std::vector<Stage>& all_stages();
 const Stage& stage(std::string_view id);
 // For INSTANTIATE_TEST_SUITE_P: the stages with `feature`, or all of them.
 std::vector<Stage> stages_with(Feature feature);
 std::vector<std::string> stage_ids();
 
-// Where the course's binaries are ($COURSE_BIN_DIR, set by CTest) and its source tree.
+// Where the course's binaries and its source tree are (fixed at build time; the
+// environment variables COURSE_BIN_DIR and COURSE_SOURCE_DIR override them).
 std::string bin_dir();
 std::string source_dir();
 

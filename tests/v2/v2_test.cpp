@@ -1,0 +1,45 @@
+// SPEC "v2-loop-echo": what v2 adds beyond the shared echo contract (tests/echo/):
+// its lockstep client, and one client at a time.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "transcript.hpp"
+
+namespace course::test {
+namespace {
+
+const Stage& v2() { return stage("v2"); }
+
+TEST(V2Server, ServesOneClientAtATimeInArrivalOrder) {
+    auto server = Server::start(v2());
+    auto first = server->connect("first");
+    ASSERT_TRUE(first.send("1\n"));
+    ASSERT_TRUE(first.expect_line("1"));
+    auto second = server->connect("second");
+    ASSERT_TRUE(second.send("2\n"));
+    EXPECT_TRUE(second.expect_silence(300ms));  // waits: v2 is busy with `first`
+    ASSERT_TRUE(first.send("exit\n"));
+    EXPECT_TRUE(first.expect_line("bye"));
+    EXPECT_TRUE(second.expect_line("2", 10s));  // now it is served
+}
+
+TEST(V2Server, AHalfClosedClientStillGetsItsAnswers) {
+    auto server = Server::start(v2());
+    auto c = server->connect("c");
+    ASSERT_TRUE(c.send("x\ny\n"));
+    c.half_close();
+    EXPECT_TRUE(c.expect_bytes("x\ny\n"));
+    EXPECT_TRUE(c.expect_eof());
+}
+
+TEST(V2Client, SendsAnUnterminatedLastLineAsALine) {
+    auto server = Server::start(v2());
+    ClientRun r = run_client(v2().client_path(), {"--address", server->address()}, "a\nlast");
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_EQ(r.out, "a\nlast\n");
+}
+
+TEST(V2Lesson, TheTranscriptMatchesARealRun) { EXPECT_TRUE(replay_transcript(v2())); }
+
+}  // namespace
+}  // namespace course::test
