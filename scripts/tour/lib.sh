@@ -10,6 +10,7 @@ trap 'for p in "${TOUR_PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TOUR_
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }   # a stage's title
 narrate() { printf '   %s\n' "$*"; }                # what to notice
 show() { sed 's/^/   | /'; }                        # indent a program's output
+host_port() { echo "${SERVER_ADDRESS%:*} ${SERVER_ADDRESS##*:}"; }  # "127.0.0.1 7878", for nc
 
 # start_server NAME [ARGS...]: starts $BIN/NAME --address 127.0.0.1:0 ARGS in its own
 # directory ($SERVER_DIR), waits (10 s at most) for "listening on HOST:PORT", and sets
@@ -43,7 +44,6 @@ server_says() { printf '%s\n' "$*" >&"$SERVER_STDIN"; }
 # stop_server: SIGTERM to the server we started (by PID), then waits for it.
 stop_server() {
     exec {SERVER_STDIN}>&-
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    return 0
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
 }
