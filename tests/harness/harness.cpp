@@ -276,9 +276,19 @@ testing::AssertionResult Connection::expect_bytes(std::string_view expected,
         buffer_.erase(0, expected.size());
         return testing::AssertionSuccess();
     }
-    std::string how = eof_ ? (error_.empty() ? " (then the server closed)"
-                                             : " (then the connection failed: " + error_ + ")")
-                           : " (then nothing more before the deadline)";
+    size_t same = 0;
+    while (same < buffer_.size() && same < expected.size() && buffer_[same] == expected[same]) {
+        ++same;
+    }
+    std::string how;
+    if (same < buffer_.size()) {
+        how = " (they differ from byte " + std::to_string(same) + " on)";
+    } else if (eof_) {
+        how = error_.empty() ? " (then the server closed)"
+                             : " (then the connection failed: " + error_ + ")";
+    } else {
+        how = " (then nothing more before the deadline)";
+    }
     return failure("expected " + escape(expected) + "\n  received " + escape(buffer_) + how);
 }
 
