@@ -1,0 +1,377 @@
+// v5-chat-client: log in, then type to chat. One io_context thread does all the network
+// work; a plain thread reads stdin (epoll cannot watch a regular file, and a terminal or a
+// pipe are just as easy this way) and posts each line to it.
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "course/cli.hpp"
+#include "files.hpp"
+#include "protocol.hpp"
+
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using chat::MessageType;
+
+struct Options {
+    course::Address address{"127.0.0.1", 8080};
+    std::string username;
+    std::string save_directory = ".";
+    std::uint64_t max_content = chat::default_max_content;
+};
+
+struct Message {
+    chat::Descriptor descriptor;
+    std::string header;
+    std::string content;
+    MessageType type() const { return static_cast<MessageType>(descriptor.type); }
+};
+
+// "[12:00:00]" in local time, from the server's RFC 3339 timestamp (now, if it has none).
+static std::string clock_of(std::string_view timestamp) {
+    auto when = chat::parse_timestamp(timestamp).value_or(std::chrono::system_clock::now());
+    std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char text[16];
+    std::strftime(text, sizeof text, "[%H:%M:%S]", &local);
+    return text;
+}
+
+// What others send is shown, never obeyed: control characters (a terminal escape, say)
+// become '?'.
+static std::string printable(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        bool c1 = c == 0xc2 && i + 1 < text.size() &&
+                  static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                  static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+        if (c < 0x20 || c == 0x7f || c1) {
+            out += '?';
+            i += c1 ? 1 : 0;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+static void print(const std::string& line) {
+    std::cout << line << std::endl;  // endl: flushed, also into a pipe
+}
+
+class Client {
+  public:
+    Client(asio::io_context& io, Options options)
+        : socket_(io), wake_(io), options_(std::move(options)) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+    }
+
+    awaitable<int> run();
+
+    // Called (on the io_context) for each stdin line, and once at the end of stdin.
+    void on_input(std::optional<std::string> line) {
+        input_.push_back(std::move(line));
+        if (logged_in_) {
+            process_input();
+        }
+    }
+
+  private:
+    awaitable<Message> read_message();
+    awaitable<void> writer();
+    void process_input();
+    void handle_command(const std::string& line);
+    void send(MessageType type, const chat::ClientHeader& header, std::string_view content);
+    void send_file(MessageType type, const std::string& path, std::optional<std::string> to);
+    void quit();
+    void show(const Message& message);
+
+    tcp::socket socket_;
+    asio::steady_timer wake_;  // wakes the writer
+    Options options_;
+    bool logged_in_ = false;
+    bool quitting_ = false;
+    bool writer_idle_ = false;
+    std::deque<std::optional<std::string>> input_;  // lines typed before the login was done
+    std::deque<std::string> outgoing_;
+};
+
+awaitable<Message> Client::read_message() {
+    char descriptor[chat::descriptor_size];
+    co_await asio::async_read(socket_, asio::buffer(descriptor), use_awaitable);
+    Message message;
+    message.descriptor = chat::decode_descriptor(descriptor);
+    // The server's limits protect the server; ours protect us from a server gone wrong.
+    if (message.descriptor.header_size > chat::max_server_header_size ||
+        message.descriptor.content_size > options_.max_content) {
+        throw std::runtime_error("the server sent a message over our limits");
+    }
+    message.header.resize(message.descriptor.header_size);
+    message.content.resize(message.descriptor.content_size);
+    std::array<asio::mutable_buffer, 2> parts{asio::buffer(message.header),
+                                              asio::buffer(message.content)};
+    co_await asio::async_read(socket_, parts, use_awaitable);
+    co_return message;
+}
+
+awaitable<int> Client::run() {
+    const char* program = "v5-chat-client";
+    try {
+        tcp::endpoint server(asio::ip::make_address(options_.address.host), options_.address.port);
+        co_await socket_.async_connect(server, use_awaitable);
+    } catch (const std::system_error& error) {
+        std::cerr << program << ": cannot connect to " << options_.address.to_string() << ": "
+                  << error.code().message() << "\n";
+        co_return 1;
+    }
+    try {
+        std::string login = chat::encode(MessageType::Login,
+                                         chat::to_json(chat::ClientHeader{options_.username, {}}));
+        co_await asio::async_write(socket_, asio::buffer(login), use_awaitable);
+        Message answer = co_await read_message();
+        if (answer.type() != MessageType::Login) {
+            std::string why =
+                answer.type() == MessageType::UsernameExists ? "the username is taken"
+                : answer.type() == MessageType::BadUsername
+                    ? "the server does not accept this username"
+                    : "the server answered " + chat::type_name(answer.descriptor.type);
+            std::cerr << program << ": login as '" << printable(options_.username)
+                      << "' failed: " << why << "\n";
+            co_return 1;
+        }
+    } catch (const std::exception& error) {
+        std::cerr << program << ": login failed: " << error.what() << "\n";
+        co_return 1;
+    }
+    print(clock_of("") + " * logged in as " + printable(options_.username));
+    logged_in_ = true;
+    asio::co_spawn(socket_.get_executor(), writer(), asio::detached);
+    process_input();  // what was typed while we logged in
+
+    int status = 0;
+    try {
+        for (;;) {
+            show(co_await read_message());
+        }
+    } catch (const std::system_error& error) {
+        if (!quitting_ || error.code() != asio::error::eof) {
+            std::cerr << program << ": connection closed: " << error.code().message() << "\n";
+            status = 1;
+        }
+    } catch (const std::exception& error) {
+        std::cerr << program << ": " << error.what() << "\n";
+        status = 1;
+    }
+    asio::error_code ignored;
+    socket_.close(ignored);
+    wake_.cancel();
+    co_return status;
+}
+
+awaitable<void> Client::writer() {
+    try {
+        while (socket_.is_open()) {
+            if (outgoing_.empty()) {
+                writer_idle_ = true;
+                asio::error_code cancelled;
+                co_await wake_.async_wait(asio::redirect_error(use_awaitable, cancelled));
+                writer_idle_ = false;
+                continue;
+            }
+            co_await asio::async_write(socket_, asio::buffer(outgoing_.front()), use_awaitable);
+            outgoing_.pop_front();
+        }
+    } catch (const std::system_error&) {
+        // the reader sees the same failure and reports it
+    }
+}
+
+void Client::send(MessageType type, const chat::ClientHeader& header, std::string_view content) {
+    outgoing_.push_back(chat::encode(type, chat::to_json(header), content));
+    if (writer_idle_) {
+        wake_.cancel();
+    }
+}
+
+void Client::quit() {
+    if (!quitting_) {
+        quitting_ = true;
+        send(MessageType::Logout, {}, {});  // the server closes; the reader then ends
+    }
+}
+
+void Client::process_input() {
+    while (!input_.empty()) {
+        auto line = std::move(input_.front());
+        input_.pop_front();
+        if (quitting_) {
+            continue;
+        }
+        if (!line) {
+            quit();  // end of stdin: Logout, and wait for the server to close
+        } else if (line->starts_with("/")) {
+            handle_command(*line);
+        } else if (!line->empty()) {
+            send(MessageType::Utf8, {}, *line);
+        }
+    }
+}
+
+void Client::handle_command(const std::string& line) {
+    auto space = line.find(' ');
+    std::string command = line.substr(0, space);
+    std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+    if (command == "/quit") {
+        quit();
+    } else if (command == "/msg") {
+        auto gap = rest.find(' ');
+        if (gap == std::string::npos || gap == 0) {
+            std::cerr << "usage: /msg USER TEXT\n";
+            return;
+        }
+        send(MessageType::Utf8, {rest.substr(0, gap), {}}, rest.substr(gap + 1));
+    } else if (command == "/file" || command == "/image" || command == "/voice") {
+        MessageType type = command == "/file"    ? MessageType::File
+                           : command == "/image" ? MessageType::Image
+                                                 : MessageType::Voice;
+        // "/file PATH [USER]": a path with spaces works when it names an existing file.
+        auto gap = rest.rfind(' ');
+        if (rest.empty()) {
+            std::cerr << "usage: " << command << " PATH [USER]\n";
+        } else if (std::filesystem::exists(rest) || gap == std::string::npos) {
+            send_file(type, rest, std::nullopt);
+        } else {
+            send_file(type, rest.substr(0, gap), rest.substr(gap + 1));
+        }
+    } else {
+        std::cerr << "unknown command " << command << " (try /msg, /file, /image, /voice, /quit)\n";
+    }
+}
+
+void Client::send_file(MessageType type, const std::string& path, std::optional<std::string> to) {
+    std::ifstream file(path, std::ios::binary);
+    std::error_code error;
+    auto size = std::filesystem::file_size(path, error);
+    if (!file || error) {
+        std::cerr << "cannot read " << path << "\n";
+        return;
+    }
+    if (size > options_.max_content) {
+        std::cerr << path << " is " << size << " bytes, over the limit of " << options_.max_content
+                  << "\n";
+        return;
+    }
+    std::string content(size, '\0');
+    file.read(content.data(), static_cast<std::streamsize>(size));
+    std::string name = std::filesystem::path(path).filename().string();
+    send(type, {std::move(to), name}, content);
+}
+
+void Client::show(const Message& message) {
+    auto header = chat::parse_server_header(message.header).value_or(chat::ServerHeader{});
+    std::string when = clock_of(header.timestamp);
+    std::string who = printable(header.from);
+    if (header.to) {
+        who += " -> " + printable(*header.to) + " (private)";
+    }
+    switch (message.type()) {
+        case MessageType::Login:
+            print(when + " * " + who + " joined");
+            return;
+        case MessageType::Logout:
+            print(when + " * " + who + " left");
+            return;
+        case MessageType::Error:
+            print(when + " error: " + printable(header.error.value_or("?")));
+            return;
+        case MessageType::Utf8:
+            print(when + " " + who + ": " + printable(message.content));
+            return;
+        case MessageType::File:
+        case MessageType::Image:
+        case MessageType::Voice:
+            break;
+        default:
+            std::cerr << "unexpected " << chat::type_name(message.descriptor.type) << " message\n";
+            return;
+    }
+    std::string kind = message.type() == MessageType::File    ? "file"
+                       : message.type() == MessageType::Image ? "image"
+                                                              : "voice";
+    std::string name = sanitize_filename(header.filename.value_or(""));
+    if (name.empty()) {
+        name = fallback_filename(message.descriptor.type, header.timestamp);
+    }
+    std::string what = when + " " + who + ": " + kind + " " + name + " (" +
+                       std::to_string(message.content.size()) + " bytes)";
+    if (header.from == options_.username) {
+        print(what + " sent");  // our own, back from the server: we have it already
+        return;
+    }
+    SavedFile saved = save_new_file(options_.save_directory, name, message.content);
+    print(what + (saved.error.empty() ? " saved to " + saved.path : " not saved: " + saved.error));
+}
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"v5-chat-client: chat over the binary protocol of seed 001"};
+    course::add_address_option(app, options.address, "server to connect to");
+    app.add_option("--username", options.username, "your name in the room")->required();
+    app.add_option("--save-directory,--save_directory", options.save_directory,
+                   "where received files are saved")
+        ->capture_default_str();
+    app.add_option("--max-content", options.max_content, "largest content sent or accepted")
+        ->capture_default_str();
+    app.footer(
+        "Type a line to send it to everyone. Commands: /msg USER TEXT, /file PATH [USER],\n"
+        "/image PATH [USER], /voice PATH [USER], /quit. End of input logs out.");
+    if (auto exit_status = course::parse_command_line(app, argc, argv)) {
+        return *exit_status;
+    }
+
+    asio::io_context io(1);
+    Client client(io, options);
+    int status = 1;
+    asio::co_spawn(io, client.run(), [&](std::exception_ptr, int result) {
+        status = result;
+        io.stop();
+    });
+    // stdin, line by line, handed over to the io_context thread.
+    std::thread([&io, &client] {
+        std::string pending;
+        char chunk[4096];
+        ssize_t n;
+        while ((n = ::read(STDIN_FILENO, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
+            pending.append(chunk, static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+            for (auto newline = pending.find('\n'); newline != std::string::npos;
+                 newline = pending.find('\n')) {
+                std::string line = pending.substr(0, newline);
+                pending.erase(0, newline + 1);
+                if (line.ends_with('\r')) {
+                    line.pop_back();
+                }
+                asio::post(io, [&client, line] { client.on_input(line); });
+            }
+        }
+        if (!pending.empty()) {
+            asio::post(io, [&client, pending] { client.on_input(pending); });
+        }
+        asio::post(io, [&client] { client.on_input(std::nullopt); });
+    }).detach();
+    io.run();
+    // The stdin thread may still be blocked in read(); nothing is torn down under it: we end
+    // the process here, with our output flushed.
+    std::cout.flush();
+    std::_Exit(status);
+}

@@ -1,0 +1,147 @@
+// The chat protocol of seed 001, shared by the server and the client (like the
+// chat_message.hpp of Asio's chat example): the 16-byte descriptor, the message types,
+// the JSON headers, the limits, and the username rules.
+//
+// Wire format of one message:
+//
+//   descriptor (16 bytes, little-endian)   header (header_size bytes)   content
+//   type u16 | header_size u16 | reserved u32 | content_size u64
+//
+// Nothing here does I/O: the functions take bytes and give bytes, so the unit tests and
+// the fuzzer can feed them anything, split anywhere.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chat {
+
+enum class MessageType : std::uint16_t {
+    Login = 1,
+    Logout = 2,
+    UsernameExists = 3,
+    BadUsername = 4,
+    BadLogin = 5,
+    Image = 6,
+    Utf8 = 7,
+    File = 8,
+    Voice = 9,
+    Error = 10,  // our extension: server to client, header {"error": "...", "from": "server"}
+};
+
+// "Login", "Utf8", ... or "unknown (42)": for logs and messages.
+std::string type_name(std::uint16_t type);
+// The four types a logged-in user may send to others.
+bool carries_content(std::uint16_t type);
+
+// ------------------------------------------------------------------ limits
+inline constexpr std::size_t descriptor_size = 16;
+// A client's header is at most this long; a longer one is refused before it is read.
+inline constexpr std::size_t max_header_size = 4096;
+// The server's header repeats the client's `to` and `filename` and adds `from` and a
+// timestamp, so it may be a little longer; clients accept up to this.
+inline constexpr std::size_t max_server_header_size = max_header_size + 1024;
+inline constexpr std::uint64_t default_max_content = 16 * 1024 * 1024;  // --max-content
+inline constexpr std::uint64_t default_max_queue = 64 * 1024 * 1024;    // --max-queue
+// --max-queue must leave room for one biggest message: content plus descriptor and header.
+inline constexpr std::uint64_t queue_slack = 8 * 1024;
+static_assert(descriptor_size + max_server_header_size <= queue_slack);
+inline constexpr std::size_t max_username_bytes = 32;
+inline constexpr std::chrono::seconds default_login_timeout{10};
+inline constexpr std::string_view server_name = "server";  // `from` of Error messages
+
+// ------------------------------------------------------------------ descriptor
+struct Descriptor {
+    std::uint16_t type = 0;
+    std::uint16_t header_size = 0;
+    std::uint32_t reserved = 0;  // sent as 0, ignored on receipt
+    std::uint64_t content_size = 0;
+    bool operator==(const Descriptor&) const = default;
+};
+
+// Writes exactly descriptor_size bytes to `out`, little-endian whatever the host.
+void encode_descriptor(const Descriptor& descriptor, char* out);
+// Reads descriptor_size bytes from `in`.
+Descriptor decode_descriptor(const char* in);
+
+// A whole message: descriptor, then header, then content.
+std::string encode(MessageType type, std::string_view header = {}, std::string_view content = {});
+std::string encode(std::uint16_t type, std::string_view header, std::string_view content);
+
+struct Limits {
+    std::size_t max_header = max_header_size;
+    std::uint64_t max_content = default_max_content;
+};
+
+// What the front of a receive buffer holds. The decoder tells "not yet" (incomplete: read
+// more) from "never" (too large: refuse), and says "never" as soon as the descriptor is
+// in, before a single byte of the oversized header or content has to be read.
+enum class Status { incomplete, complete, header_too_large, content_too_large };
+
+struct Decoded {
+    Status status = Status::incomplete;
+    bool has_descriptor = false;  // the first 16 bytes were there
+    Descriptor descriptor;
+    std::string_view header;   // when complete (and for incomplete: once the header is in)
+    std::string_view content;  // when complete
+    std::size_t size = 0;      // bytes the whole message takes, when complete
+};
+
+Decoded decode(std::string_view buffer, const Limits& limits = {});
+
+// ------------------------------------------------------------------ headers
+// What a client may say in its header. Both keys are optional; other keys are ignored.
+struct ClientHeader {
+    std::optional<std::string> to;
+    std::optional<std::string> filename;
+};
+
+// Parses a client header: empty means no header. Returns an error text when the header is
+// not a JSON object or a key has the wrong type.
+struct ParsedClientHeader {
+    ClientHeader header;
+    std::string error;  // empty: fine
+};
+ParsedClientHeader parse_client_header(std::string_view bytes);
+std::string to_json(const ClientHeader& header);  // "" when both keys are absent
+
+// What the server says in its header.
+struct ServerHeader {
+    std::string from;
+    std::string timestamp;  // RFC 3339 UTC with milliseconds
+    std::optional<std::string> filename;
+    std::optional<std::string> to;     // marks a private message
+    std::optional<std::string> error;  // Error messages only
+};
+std::string to_json(const ServerHeader& header);
+std::optional<ServerHeader> parse_server_header(std::string_view bytes);
+
+// The username of a Login: {"to": "alice"}, or the bare UTF-8 name (the seed says both).
+// Nothing when the header is a JSON object without a string "to".
+std::optional<std::string> login_username(std::string_view header);
+
+// ------------------------------------------------------------------ rules
+bool is_valid_utf8(std::string_view bytes);
+
+enum class UsernameProblem {
+    none,
+    empty,
+    too_long,
+    not_utf8,
+    control,
+    whitespace,
+    invisible,
+    reserved
+};
+UsernameProblem check_username(std::string_view name);
+std::string_view describe(UsernameProblem problem);
+
+// "2026-11-22T12:00:00.123Z": always 24 characters.
+std::string format_timestamp(std::chrono::system_clock::time_point when);
+std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);
+
+}  // namespace chat

@@ -1,0 +1,81 @@
+#include "room.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "session.hpp"
+
+Outgoing make_message(chat::MessageType type, std::string_view header) {
+    auto message = std::make_shared<WireMessage>();
+    message->size = chat::descriptor_size + header.size();
+    message->bytes = std::make_unique_for_overwrite<char[]>(message->size);
+    chat::encode_descriptor(
+        {static_cast<std::uint16_t>(type), static_cast<std::uint16_t>(header.size()), 0, 0},
+        message->bytes.get());
+    std::memcpy(message->bytes.get() + chat::descriptor_size, header.data(), header.size());
+    return message;
+}
+
+static Outgoing make_event(chat::MessageType type, const std::string& from) {
+    chat::ServerHeader header;
+    header.from = from;
+    header.timestamp = chat::format_timestamp(std::chrono::system_clock::now());
+    return make_message(type, chat::to_json(header));
+}
+
+bool Room::join(const std::shared_ptr<Session>& session) {
+    const std::string& name = session->username();
+    if (by_name_.contains(name)) {
+        return false;  // the Rust original replaced the logged-in user here
+    }
+    static const Outgoing welcome = make_message(chat::MessageType::Login);
+    session->deliver(welcome);
+    for (const auto& member : members_) {
+        session->deliver(member.joined);
+    }
+    Outgoing joined = make_event(chat::MessageType::Login, name);
+    for (const auto& member : members_) {
+        member.session->deliver(joined);
+    }
+    members_.push_back({session, joined});
+    by_name_.emplace(name, session.get());
+    spdlog::info("{} joined ({} online)", name, members_.size());
+    return true;
+}
+
+void Room::leave(Session& session) {
+    auto it = std::find_if(members_.begin(), members_.end(),
+                           [&](const Member& m) { return m.session.get() == &session; });
+    if (it == members_.end()) {
+        return;  // never logged in
+    }
+    auto keep_alive = it->session;  // erase() would otherwise destroy what we still read
+    members_.erase(it);
+    by_name_.erase(session.username());
+    Outgoing left = make_event(chat::MessageType::Logout, session.username());
+    for (const auto& member : members_) {
+        member.session->deliver(left);
+    }
+    spdlog::info("{} left ({} online)", session.username(), members_.size());
+}
+
+Session* Room::find(std::string_view name) const {
+    auto it = by_name_.find(std::string(name));
+    return it == by_name_.end() ? nullptr : it->second;
+}
+
+void Room::relay(const Outgoing& message, Session& sender, Session* to) {
+    if (to) {
+        to->deliver(message);
+        if (to != &sender) {
+            sender.deliver(message);
+        }
+        return;
+    }
+    // The hot loop of the fan-out: one pointer copy and one queue push per recipient.
+    for (const auto& member : members_) {
+        member.session->deliver(message);
+    }
+}
