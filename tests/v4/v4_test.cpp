@@ -1,0 +1,439 @@
+// v4-async as a black box: thousands of clients, the idle timeout, the shutdown broadcast,
+// the error log, the positional port, and clients that misbehave (silent, half-closed,
+// never reading, coming and going, sending one byte at a time).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "concurrency.hpp"
+#include "harness.hpp"
+
+namespace course::test {
+namespace {
+
+const Stage& v4() {
+    return stage("v4");
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+// Waits until `path` contains a line matching `pattern`; returns the file's text either way.
+bool wait_for_log_line(const std::string& path, const std::regex& pattern, std::string& text,
+                       std::chrono::milliseconds deadline = 5s) {
+    auto until = deadline_in(deadline);
+    for (;;) {
+        text = read_file(path);
+        std::istringstream lines(text);
+        for (std::string line; std::getline(lines, line);) {
+            if (std::regex_search(line, pattern))
+                return true;
+        }
+        if (Clock::now() > until)
+            return false;
+        std::this_thread::sleep_for(20ms);  // polling a file: there is nothing to wait on
+    }
+}
+
+// "127.0.0.1:51234": our end of a connection, as the server's log names its peer.
+std::string local_name(const Connection& c) {
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    getsockname(c.fd(), reinterpret_cast<sockaddr*>(&address), &length);
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(address.sin_port));
+}
+
+// A log line: "2026-11-22 17:40:03.412 [127.0.0.1:51234] timeout: ...".
+std::regex log_line(const std::string& peer, const std::string& kind) {
+    std::string escaped = std::regex_replace(peer, std::regex(R"([.\[\]])"), R"(\$&)");
+    return std::regex(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[)" + escaped + R"(\] )" + kind +
+                      ": ");
+}
+
+std::size_t rss_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmRSS:"))
+            return std::stoul(line.substr(6));
+    }
+    return 0;
+}
+
+// Whether the kernel takes more bytes from us within `wait`: false once the server has
+// stopped reading and every buffer in between is full. (Not expect_silence: that reads.)
+bool writable_within(const Connection& c, std::chrono::milliseconds wait) {
+    pollfd p{c.fd(), POLLOUT, 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
+}
+
+std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// ------------------------------------------------------------------ thousands
+
+TEST(V4, TwoThousandConcurrentClientsAreAllEchoed) {
+    REQUIRE_FEATURE(v4(), Feature::ThousandsOfClients);
+    EXPECT_TRUE(serve_concurrently(v4(), 2000));
+}
+
+TEST(V4, TwoThousandConcurrentClientsOnTwoThreads) {
+    REQUIRE_FEATURE(v4(), Feature::ThousandsOfClients);
+    EXPECT_TRUE(serve_concurrently(v4(), 2000, {"--threads", "2"}));
+}
+
+TEST(V4, SilentClientsDoNotHoldUpTheOthers) {
+    auto server = Server::start(v4());
+    std::vector<Connection> silent;
+    for (int i = 0; i < 200; ++i)
+        silent.push_back(server->connect("silent " + std::to_string(i)));
+    auto talker = server->connect("talker");
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_TRUE(talker.send("line " + std::to_string(i) + "\n"));
+        ASSERT_TRUE(talker.expect_line("line " + std::to_string(i)));
+    }
+    EXPECT_TRUE(silent.front().expect_silence(100ms));
+    EXPECT_TRUE(silent.back().expect_silence(100ms));
+}
+
+// ------------------------------------------------------------------ idle timeout
+
+TEST(V4, ASilentClientIsToldAndClosedAfterTheIdleTimeout) {
+    REQUIRE_FEATURE(v4(), Feature::IdleTimeout);
+    auto server = Server::start(v4(), with_args({"--idle-timeout", "1"}));
+    auto start = Clock::now();
+    auto quiet = server->connect("quiet");
+    EXPECT_TRUE(quiet.expect_line("error: idle timeout", 5s));
+    EXPECT_TRUE(quiet.expect_eof());
+    EXPECT_GE(Clock::now() - start, 900ms) << "the timeout fired before a second of silence";
+}
+
+TEST(V4, ClientThatKeepsTalkingIsNotTimedOut) {
+    REQUIRE_FEATURE(v4(), Feature::IdleTimeout);
+    auto server = Server::start(v4(), with_args({"--idle-timeout", "1"}));
+    auto chatty = server->connect("chatty");
+    for (int i = 0; i < 5; ++i) {  // 5 x 0.4 s: twice the timeout, never silent for long
+        ASSERT_TRUE(chatty.expect_silence(400ms));
+        ASSERT_TRUE(chatty.send("still here\n"));
+        ASSERT_TRUE(chatty.expect_line("still here"));
+    }
+}
+
+TEST(V4, IdleTimeoutIsAfterTheLastLineNotTheFirst) {
+    REQUIRE_FEATURE(v4(), Feature::IdleTimeout);
+    auto server = Server::start(v4(), with_args({"--idle-timeout", "1"}));
+    auto c = server->connect("c");
+    ASSERT_TRUE(c.send("one\n"));
+    ASSERT_TRUE(c.expect_line("one"));
+    ASSERT_TRUE(c.send("half a li"));  // a partial line counts as being heard, too
+    EXPECT_TRUE(c.expect_line("error: idle timeout", 5s));
+    EXPECT_TRUE(c.expect_eof());
+}
+
+// ------------------------------------------------------------------ shutdown
+
+TEST(V4, ShutdownReachesEveryOneOf500Clients) {
+    REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
+    auto server = Server::start(v4());
+    std::vector<Connection> clients;
+    ASSERT_TRUE(open_echoing(*server, 500, clients));
+    auto start = Clock::now();
+    auto status = server->stop(SIGTERM, 2s);
+    ASSERT_TRUE(status.has_value()) << "still running 2 s (scaled) after SIGTERM\n"
+                                    << server->describe();
+    EXPECT_EQ(*status, 0) << server->describe();
+    EXPECT_TRUE(expect_all_then_eof(clients, "server shutting down\n")) << server->describe();
+    RecordProperty(
+        "exit_ms",
+        static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()));
+}
+
+TEST(V4, ShutdownOnSigintWithTwoThreads) {
+    REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
+    auto server = Server::start(v4(), with_args({"--threads", "2"}));
+    std::vector<Connection> clients;
+    ASSERT_TRUE(open_echoing(*server, 300, clients));
+    auto status = server->stop(SIGINT, 2s);
+    ASSERT_TRUE(status.has_value()) << "still running after SIGINT\n" << server->describe();
+    EXPECT_EQ(*status, 0) << server->describe();
+    EXPECT_TRUE(expect_all_then_eof(clients, "server shutting down\n")) << server->describe();
+}
+
+TEST(V4, ShutdownWithTenThousandClientsTakesUnderTwoSeconds) {
+    REQUIRE_FEATURE(v4(), Feature::ThousandsOfClients);
+    if (raise_open_file_limit() < 10'200)
+        GTEST_SKIP() << "ulimit -n is below 10 200";
+    auto server = Server::start(v4());
+    std::vector<Connection> clients;
+    ASSERT_TRUE(open_echoing(*server, 10'000, clients, 60s));
+    auto status = server->stop(SIGTERM, 2s);
+    ASSERT_TRUE(status.has_value()) << "still running 2 s (scaled) after SIGTERM\n"
+                                    << server->describe();
+    EXPECT_EQ(*status, 0) << server->describe();
+    EXPECT_TRUE(expect_all_then_eof(clients, "server shutting down\n", 20s));
+}
+
+TEST(V4, ShutdownIsNotHeldUpByAClientThatNeverReads) {
+    REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
+    auto server = Server::start(v4());
+    auto reader = server->connect("reader");
+    auto hog = server->connect("hog (never reads)");
+    std::string lines;
+    for (int i = 0; i < 1000; ++i)
+        lines += "a line the hog will never read back\n";
+    auto until = deadline_in(10s);  // flood until the server stops reading from us
+    while (Clock::now() < until) {
+        if (hog.send_some(lines) == 0 && !writable_within(hog, 300ms))
+            break;
+    }
+    ASSERT_TRUE(reader.send("hi\n"));
+    ASSERT_TRUE(reader.expect_line("hi"));
+    auto status = server->stop(SIGTERM, 2s);
+    ASSERT_TRUE(status.has_value()) << "a client that never reads held up the exit\n"
+                                    << server->describe();
+    EXPECT_EQ(*status, 0);
+    EXPECT_TRUE(reader.expect_line("server shutting down"));
+    EXPECT_TRUE(reader.expect_eof());
+}
+
+TEST(V4, ShutdownWithNoClientsExitsAtOnce) {
+    REQUIRE_FEATURE(v4(), Feature::GracefulStop);
+    auto server = Server::start(v4());
+    EXPECT_EQ(server->stop(SIGINT, 2s), 0) << server->describe();
+}
+
+// ------------------------------------------------------------------ the error log
+
+TEST(V4, ErrorsGoToServerLogInTheWorkingDirectory) {
+    REQUIRE_FEATURE(v4(), Feature::ErrorLogFile);
+    auto server = Server::start(v4());
+    auto c = server->connect("long-winded");
+    ASSERT_TRUE(c.send(std::string(2000, 'x') + "\n"));
+    ASSERT_TRUE(c.expect_line("error: message too long (max 1024 bytes)"));
+    std::string text;
+    EXPECT_TRUE(wait_for_log_line(server->directory() + "/server.log",
+                                  log_line(local_name(c), "message too long"), text))
+        << "server.log:\n"
+        << text << server->describe();
+}
+
+TEST(V4, LogFileOptionNamesTheFileAndEachKind) {
+    REQUIRE_FEATURE(v4(), Feature::ErrorLogFile);
+    TempDir logs;
+    std::string path = logs.path() + "/errors.log";
+    auto server = Server::start(v4(), with_args({"--log-file", path, "--idle-timeout", "1"}));
+    std::string text;
+
+    auto sleepy = server->connect("sleepy");
+    ASSERT_TRUE(sleepy.expect_line("error: idle timeout", 5s));
+    EXPECT_TRUE(wait_for_log_line(path, log_line(local_name(sleepy), "timeout"), text)) << text;
+
+    auto cut = server->connect("cut short");
+    ASSERT_TRUE(cut.send("complete\nincompl"));
+    ASSERT_TRUE(cut.expect_line("complete"));
+    cut.half_close();
+    ASSERT_TRUE(cut.expect_eof());
+    EXPECT_TRUE(wait_for_log_line(path, log_line(local_name(cut), "incomplete line"), text))
+        << text;
+
+    auto gone = server->connect("gone");
+    std::string name = local_name(gone);
+    ASSERT_TRUE(gone.send("half"));
+    ASSERT_TRUE(gone.expect_silence(50ms));  // let the server read it before we vanish
+    gone.reset();
+    EXPECT_TRUE(wait_for_log_line(path, log_line(name, "client vanished"), text)) << text;
+
+    EXPECT_EQ(logs.list(), std::vector<std::string>{"errors.log"});
+    EXPECT_FALSE(std::ifstream(server->directory() + "/server.log").good())
+        << "--log-file given, yet server.log was written too";
+}
+
+// ------------------------------------------------------------------ the positional port
+
+TEST(V4, PortAsAPositionalArgument) {
+    REQUIRE_FEATURE(v4(), Feature::PositionalPort);
+    auto until = deadline_in(10s);
+    for (;;) {  // the port we picked may be taken by someone else before the server binds it
+        std::uint16_t port = free_port();
+        try {
+            auto server = Server::start(v4(), with_args({std::to_string(port)}, false));
+            EXPECT_EQ(server->address(), "127.0.0.1:" + std::to_string(port));
+            auto c = server->connect("c");
+            ASSERT_TRUE(c.send("by port\n"));
+            EXPECT_TRUE(c.expect_line("by port"));
+            return;
+        } catch (const std::runtime_error& error) {
+            if (Clock::now() > until)
+                FAIL() << error.what();
+        }
+    }
+}
+
+TEST(V4, BadPositionalPortIsExitTwo) {
+    REQUIRE_FEATURE(v4(), Feature::PositionalPort);
+    for (std::string bad : {"99999", "port", "-5", "80x"}) {
+        ClientRun run = run_client(v4().server_path(), {bad}, "");
+        EXPECT_EQ(run.exit_status, 2) << bad << ": " << escape(run.err);
+        EXPECT_FALSE(run.err.empty()) << bad;
+    }
+}
+
+// ------------------------------------------------------------------ misbehaving clients
+
+TEST(V4, HalfClosedClientGetsEveryCompleteLineThenEof) {
+    auto server = Server::start(v4());
+    auto c = server->connect("half-closer");
+    ASSERT_TRUE(c.send("one\ntwo\r\n\nthree"));
+    c.half_close();
+    EXPECT_TRUE(c.expect_bytes("one\ntwo\n\n"));
+    EXPECT_TRUE(c.expect_eof());
+}
+
+TEST(V4, ALineSplitByteByByte) {
+    auto server = Server::start(v4());
+    auto c = server->connect("trickle");
+    auto trickle = [&c](const std::string& bytes) {
+        for (char byte : bytes) {
+            if (!c.send(std::string(1, byte)))
+                return false;
+        }
+        return true;
+    };
+    ASSERT_TRUE(trickle("hello, one byte at a time\r\n"));
+    EXPECT_TRUE(c.expect_line("hello, one byte at a time"));
+    std::string longest(1024, 'L');
+    ASSERT_TRUE(trickle(longest + "\r\n"));  // exactly the limit, "\r" and "\n" apart
+    EXPECT_TRUE(c.expect_line(longest));
+    ASSERT_TRUE(trickle(longest + "x\n"));  // one byte over
+    EXPECT_TRUE(c.expect_line("error: message too long (max 1024 bytes)"));
+    ASSERT_TRUE(trickle(longest + "\rx\n"));  // a '\r' inside is part of the line: too long
+    EXPECT_TRUE(c.expect_line("error: message too long (max 1024 bytes)"));
+    ASSERT_TRUE(trickle("exit\n"));
+    EXPECT_TRUE(c.expect_line("bye"));
+    EXPECT_TRUE(c.expect_eof());
+}
+
+TEST(V4, ManyLinesInOneWriteAreAnsweredInOrder) {
+    auto server = Server::start(v4());
+    auto c = server->connect("pipeliner");
+    std::string sent, expected;
+    for (int i = 0; i < 5000; ++i) {
+        std::string line = (i % 100 == 7) ? std::string(1500, 'x') : "line " + std::to_string(i);
+        sent += line + (i % 2 ? "\r\n" : "\n");
+        expected += (line.size() > 1024 ? "error: message too long (max 1024 bytes)" : line) + "\n";
+    }
+    ASSERT_TRUE(c.send(sent + "exit\nnot answered\n"));
+    EXPECT_TRUE(c.expect_bytes(expected + "bye\n", 10s));
+    EXPECT_TRUE(c.expect_eof());
+}
+
+TEST(V4, AnEndlessLineIsAnsweredOnceAndDropped) {
+    auto server = Server::start(v4());
+    auto c = server->connect("endless");
+    std::string chunk(64 * 1024, 'z');
+    for (int i = 0; i < 64; ++i)
+        ASSERT_TRUE(c.send(chunk));  // 4 MiB, no newline
+    EXPECT_TRUE(c.expect_line("error: message too long (max 1024 bytes)"));
+    ASSERT_TRUE(c.send("zzz\nafter\n"));
+    EXPECT_TRUE(c.expect_line("after")) << "the rest of the long line must be dropped, no more";
+}
+
+TEST(V4, AClientThatStopsReadingCannotMakeTheServerGrow) {
+    auto server = Server::start(v4());
+    pid_t pid = server->process().pid();
+    auto hog = server->connect("hog (never reads)");
+    auto reader = server->connect("reader");
+    ASSERT_TRUE(reader.send("warm up\n"));
+    ASSERT_TRUE(reader.expect_line("warm up"));
+    std::size_t before = rss_kib(pid);
+
+    std::string lines;
+    for (int i = 0; i < 2000; ++i)
+        lines += "flooding line number " + std::to_string(i) + "\n";
+    std::size_t flooded = 0;
+    auto until = deadline_in(10s);
+    bool stalled = false;
+    while (!stalled && Clock::now() < until && flooded < (256u << 20)) {
+        std::size_t n = hog.send_some(lines);
+        flooded += n;
+        // The server stops reading from us once its replies cannot be written: our sends
+        // stall for good (the kernel buffers in between hold a few megabytes at most).
+        if (n == 0)
+            stalled = !writable_within(hog, 300ms);
+    }
+    EXPECT_TRUE(stalled) << "the server kept reading " << flooded
+                         << " bytes from a client that reads nothing\n"
+                         << server->describe();
+    ASSERT_TRUE(reader.send("still served?\n"));
+    EXPECT_TRUE(reader.expect_line("still served?"));
+    std::size_t after = rss_kib(pid);
+    EXPECT_LT(after, before + 4096) << "RSS grew from " << before << " KiB to " << after
+                                    << " KiB while " << flooded << " bytes were flooded";
+}
+
+TEST(V4, TenThousandConnectDisconnectCyclesLeakNoDescriptors) {
+    auto server = Server::start(v4());
+    pid_t pid = server->process().pid();
+    {
+        auto probe = server->connect("probe");
+        ASSERT_TRUE(probe.send("x\n"));
+        ASSERT_TRUE(probe.expect_line("x"));
+    }
+    auto settled = [&](std::size_t target) {
+        auto until = deadline_in(5s);
+        while (open_fd_count(pid) > target && Clock::now() < until)
+            std::this_thread::sleep_for(10ms);
+        return open_fd_count(pid);
+    };
+    std::size_t before = settled(0);  // nothing to settle to yet: just a first count
+    for (int i = 0; i < 10'000; ++i) {
+        auto c = server->connect("cycle " + std::to_string(i));
+        switch (i % 4) {
+            case 0:  // a full conversation
+                ASSERT_TRUE(c.send("ping\n"));
+                ASSERT_TRUE(c.expect_line("ping"));
+                break;
+            case 1:  // connect and leave
+                break;
+            case 2:  // vanish mid-line
+                ASSERT_TRUE(c.send("half a"));
+                c.reset();
+                break;
+            case 3:  // vanish at once
+                c.reset();
+                break;
+        }
+    }
+    std::size_t after = settled(before);
+    EXPECT_LE(after, before) << "the server had " << before << " descriptors open before 10 000 "
+                             << "connections came and went, and " << after << " after";
+    auto c = server->connect("after");
+    ASSERT_TRUE(c.send("still fine\n"));
+    EXPECT_TRUE(c.expect_line("still fine"));
+}
+
+}  // namespace
+}  // namespace course::test

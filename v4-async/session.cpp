@@ -1,0 +1,193 @@
+#include "session.hpp"
+
+#include <array>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <cstring>
+
+#include "error.hpp"
+#include "logger.hpp"
+#include "shutdown.hpp"
+
+namespace {
+
+// as_tuple: a failed operation answers (error, bytes) instead of throwing. A client that
+// closes or resets is everyday business for a server, not an exception, and with 10 000
+// clients coming and going exceptions would cost real time.
+const auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer,
+                 Shutdown& shutdown, Logger& logger, Clock::duration idle_timeout)
+    : socket_(std::move(socket)),
+      peer_(peer),
+      shutdown_(shutdown),
+      logger_(logger),
+      idle_timeout_(idle_timeout) {
+    heard();
+}
+
+asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
+    Session& s = *self;
+    if (s.shutdown_.join(s)) {
+        co_await s.serve();
+    } else {
+        s.stop_ = Stop::shutdown;  // accepted just as the server began to stop
+    }
+    switch (s.stop_) {
+        case Stop::shutdown:
+            co_await s.say_goodbye(kShuttingDown);
+            break;
+        case Stop::idle:
+            s.logger_.report(s.peer_, ErrorType::timeout, "silent for {} s",
+                             std::chrono::duration<double>(s.idle_timeout_).count());
+            co_await s.say_goodbye(kIdleTimeout);
+            break;
+        case Stop::exit:
+            co_await s.drain();
+            break;
+        case Stop::none:  // EOF or an error: nothing left to say
+            break;
+    }
+    asio::error_code ignored;
+    s.socket_.close(ignored);
+    s.shutdown_.leave(s);  // the last thing: after this the server may be gone
+}
+
+asio::awaitable<void> Session::serve() {
+    asio::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // answers leave at once
+    socket_.non_blocking(true, ignored);  // lets send() try a plain write() first
+
+    for (;;) {
+        auto [error, n] = co_await socket_.async_read_some(
+            asio::buffer(buffer_ + used_, capacity_ - used_), use_tuple);
+        if (stop_ != Stop::none) {
+            co_return;  // told to stop while we waited: what arrived meanwhile is dropped
+        }
+        if (error == asio::error::eof) {  // the client is done; its complete lines are answered
+            if (used_ > 0 || echo_.discarding()) {
+                logger_.report(peer_, ErrorType::incomplete_line,
+                               "closed after {} bytes without a newline; dropped",
+                               echo_.discarding() ? kMaxLine + 1 : used_);
+            }
+            co_return;
+        }
+        if (error) {
+            logger_.report(peer_, ErrorType::client_vanished, "read: {}", error.message());
+            co_return;
+        }
+        heard();
+
+        auto answer = echo_.answer(buffer_, used_, used_ + n);
+        if (answer.too_long > 0) {
+            logger_.report(peer_, ErrorType::message_too_long, "{} line(s) over {} bytes",
+                           answer.too_long, kMaxLine);
+        }
+        if (answer.reply_size > 0 && !co_await send(answer.reply_size)) {
+            co_return;
+        }
+        if (answer.exit) {
+            stop_ = Stop::exit;
+            mark_closing();
+            co_return;
+        }
+        keep_rest(answer);
+    }
+}
+
+asio::awaitable<bool> Session::send(std::size_t size) {
+    // Most of the time the kernel's send buffer has room: one plain non-blocking write()
+    // and we are done, without suspending the coroutine at all.
+    asio::error_code error;
+    std::size_t sent = socket_.write_some(asio::buffer(buffer_, size), error);
+    if (sent < size && (!error || error == asio::error::would_block)) {
+        // No room: the client reads slower than it sends. Wait for room, and read nothing
+        // meanwhile: TCP's flow control then slows the client down, and this connection
+        // never holds more than its one buffer, however much the client floods.
+        auto [write_error, more] = co_await asio::async_write(
+            socket_, asio::buffer(buffer_ + sent, size - sent), use_tuple);
+        sent += more;
+        error = write_error;
+    }
+    if (sent == size) {
+        co_return true;
+    }
+    if (stop_ != Stop::none) {  // stopped mid-write: the goodbye sends the rest first
+        unsent_begin_ = sent;
+        unsent_end_ = size;
+    } else {
+        logger_.report(peer_, ErrorType::client_vanished, "write: {}", error.message());
+    }
+    co_return false;
+}
+
+asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
+    mark_closing();
+    // Whatever replies a stop interrupted go first, then the last line: no line is cut.
+    std::array<asio::const_buffer, 2> goodbye{
+        asio::buffer(buffer_ + unsent_begin_, unsent_end_ - unsent_begin_),
+        asio::buffer(last_line)};
+    auto [error, n] = co_await asio::async_write(socket_, goodbye, use_tuple);
+    if (error && aborted_) {
+        logger_.report(peer_, ErrorType::write_timeout, "did not read its last line in time");
+    } else if (error) {
+        logger_.report(peer_, ErrorType::client_vanished, "write: {}", error.message());
+    }
+}
+
+asio::awaitable<void> Session::drain() {
+    // After `bye`: shut our sending side (the client reads EOF right away), then read and
+    // drop until the client closes too. Closing at once while its next lines are still
+    // arriving would make the kernel answer them with a reset: the client would read
+    // "connection reset" instead of EOF, and bytes not yet sent would be thrown away.
+    // The idle sweep aborts a drain that lasts longer than the grace period.
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    for (;;) {
+        auto [error, n] =
+            co_await socket_.async_read_some(asio::buffer(buffer_, capacity_), use_tuple);
+        if (error) {
+            co_return;
+        }
+    }
+}
+
+void Session::keep_rest(const LineEcho::Answer& answer) {
+    if (answer.rest_size > 0 && answer.rest_begin > 0) {
+        std::memmove(buffer_, buffer_ + answer.rest_begin, answer.rest_size);
+    }
+    used_ = answer.rest_size;
+    if (capacity_ - used_ < kSmallBuffer / 2 && !large_) {
+        // A long line is on its way: grow once, for good. Bounded: LineEcho never keeps
+        // a rest over 1025 bytes, so 2 KiB always leaves room to read.
+        large_ = std::make_unique_for_overwrite<char[]>(kLargeBuffer);
+        std::memcpy(large_.get(), buffer_, used_);
+        buffer_ = large_.get();
+        capacity_ = kLargeBuffer;
+    }
+}
+
+void Session::stop(Stop why) {
+    asio::post(socket_.get_executor(), [self = shared_from_this(), why] {
+        asio::error_code ignored;
+        if (self->stop_ == Stop::none) {
+            self->stop_ = why;
+            self->mark_closing();
+            self->socket_.cancel(ignored);  // the pending read (or write) ends: operation_aborted
+        } else if (why == Stop::shutdown && self->stop_ == Stop::exit) {
+            self->socket_.close(ignored);  // draining after `bye`: no need to wait at shutdown
+        }
+    });
+}
+
+void Session::abort() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->aborted_ = true;
+        asio::error_code ignored;
+        self->socket_.close(ignored);  // whatever it waits for ends with operation_aborted
+    });
+}
