@@ -1,0 +1,145 @@
+// v6-upload's settings as a black box: config.toml and the command line, exit codes,
+// messages naming file and line, the link's shape.
+#include <filesystem>
+#include <fstream>
+
+#include "png_maker.hpp"
+#include "v6_helpers.hpp"
+
+namespace course::test {
+namespace {
+
+class V6Config : public testing::Test {
+  protected:
+    std::string write_config(const std::string& text) {
+        std::string path = dir_.path() + "/my-config.toml";
+        std::ofstream(path) << text;
+        return path;
+    }
+    // Runs the server with these arguments (nothing added) and expects it to refuse.
+    ClientRun run_server(std::vector<std::string> args) {
+        ProcessOptions options;
+        options.working_directory = dir_.path();
+        return run_client(stage("v6").server_path(), args, "", 10s, options);
+    }
+    TempDir dir_;
+};
+
+TEST_F(V6Config, WithoutAConfigFileTheDefaultsAreUsedAndSaidOnStderr) {
+    auto server = Server::start(stage("v6"));  // its own empty directory: no config.toml
+    auto http = server->process().read_stdout_line(deadline_in(5s));
+    ASSERT_TRUE(http && http->starts_with("http on 127.0.0.1:")) << server->describe();
+    EXPECT_TRUE(eventually([&] {
+        return server->process().stderr_text().find("default") != std::string::npos;
+    })) << server->describe();
+    auto link = upload(*server, make_png());
+    EXPECT_TRUE(link.starts_with("http://" + http->substr(8) + "/images/")) << escape(link);
+    EXPECT_TRUE(std::filesystem::exists(server->directory() + "/uploads/" + name_of(link)))
+        << "data_dir defaults to ./uploads, relative to the working directory";
+}
+
+TEST_F(V6Config, AMissingConfigFileIsExitTwoNamingIt) {
+    auto run = run_server({"--config", dir_.path() + "/nonexistent.toml"});
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    EXPECT_NE(run.err.find("nonexistent.toml"), std::string::npos) << escape(run.err);
+}
+
+TEST_F(V6Config, AMalformedFileIsExitTwoNamingFileAndLine) {
+    auto path = write_config("protocol = \"http\"\nurl = \n");
+    auto run = run_server({"--config", path});
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    EXPECT_NE(run.err.find(path + ":2"), std::string::npos) << escape(run.err);
+}
+
+TEST_F(V6Config, AValueOfTheWrongTypeIsExitTwoNamingFileAndLine) {
+    for (std::string line : {"max_upload_bytes = \"big\"", "url = 5", "server_fqdn = true",
+                             "read_timeout_secs = 2.5", "bind_ip_port = 7070"}) {
+        auto path = write_config("protocol = \"http\"\n\n" + line + "\n");
+        auto run = run_server({"--config", path});
+        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        EXPECT_NE(run.err.find(path + ":3"), std::string::npos) << line << ": " << escape(run.err);
+    }
+}
+
+TEST_F(V6Config, ASizeOrTimeoutThatIsNotPositiveIsExitTwo) {
+    for (std::string line : {"max_upload_bytes = 0", "max_upload_bytes = -1",
+                             "read_timeout_secs = 0", "read_timeout_secs = -30"}) {
+        auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
+                               "--http-address", "127.0.0.1:0"});
+        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+    }
+}
+
+TEST_F(V6Config, AnEmptyServerFqdnWithHttpOffIsExitTwo) {
+    auto run =
+        run_server({"--config", write_config("http_bind = \"\"\n"), "--address", "127.0.0.1:0"});
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    EXPECT_NE(run.err.find("server_fqdn"), std::string::npos) << escape(run.err);
+}
+
+TEST_F(V6Config, WithAServerFqdnHttpCanBeOff) {
+    ServerOptions options;
+    options.pass_test_args = false;  // no --http-address: HTTP stays off
+    options.args = {"--config", write_config("http_bind = \"\"\nserver_fqdn = \"img.example.org\"\n"
+                                             "data_dir = \"uploads\"\n")};
+    auto server = Server::start(stage("v6"), options);
+    auto link = upload(*server, make_png());
+    EXPECT_TRUE(link.starts_with("http://img.example.org/images/")) << escape(link) << "\n"
+                                                                    << server->describe();
+    EXPECT_FALSE(server->process().read_stdout_line(deadline_in(300ms)).has_value())
+        << "no `http on` line when HTTP is off";
+}
+
+TEST_F(V6Config, ProtocolFqdnAndUrlMakeTheLinkWithSlashesNormalised) {
+    for (std::string url : {"/img/", "img", "/img", "img/"}) {
+        auto s = start_upload_server(
+            "protocol = \"https\"\nserver_fqdn = \"img.example.org\"\n"
+            "url = \"" +
+            url + "\"\n");
+        auto link = upload(*s.server, make_png());
+        EXPECT_TRUE(link.starts_with("https://img.example.org/img/"))
+            << "url " << url << ": " << escape(link);
+        EXPECT_EQ(link.find("//", 8), std::string::npos) << escape(link);
+        // And the HTTP side serves it under the same path.
+        auto reply = http_get(s.http_host, s.http_port, "/img/" + name_of(link));
+        EXPECT_EQ(reply.status, 200) << "url " << url << ": " << reply.raw_head;
+    }
+}
+
+TEST_F(V6Config, TheCommandLineOverridesBothAddresses) {
+    // Addresses nobody can bind here (TEST-NET-1): only the overrides make it start.
+    auto s = start_upload_server("bind_ip_port = \"192.0.2.1:7\"\nhttp_bind = \"192.0.2.1:8\"\n");
+    EXPECT_EQ(s.server->host(), "127.0.0.1");
+    EXPECT_EQ(s.http_host, "127.0.0.1");
+}
+
+TEST_F(V6Config, DataDirIsCreatedRelativeToTheWorkingDirectory) {
+    auto s = start_upload_server("data_dir = \"a/b/c\"\n");
+    auto link = upload(*s.server, make_png());
+    EXPECT_TRUE(std::filesystem::exists(s.server->directory() + "/a/b/c/" + name_of(link)))
+        << escape(link) << "\n"
+        << s.server->describe();
+}
+
+TEST_F(V6Config, AnUnknownKeyIsAWarningAndTheServerRuns) {
+    auto s = start_upload_server("colour = \"blue\"\n");
+    EXPECT_TRUE(eventually([&] {
+        return s.server->process().stderr_text().find("colour") != std::string::npos;
+    })) << s.server->describe();
+    EXPECT_TRUE(upload(*s.server, make_png()).starts_with("http://"));
+}
+
+TEST_F(V6Config, LogLevelIsHonoured) {
+    auto s = start_upload_server("log_level = \"warn\"\n");
+    ASSERT_TRUE(upload(*s.server, make_png(), "good").starts_with("http://"));
+    ASSERT_TRUE(upload(*s.server, "not a png", "bad").starts_with("error: "));
+    // The refusal is logged (a warning) after the stored upload would have been (info).
+    ASSERT_TRUE(eventually([&] {
+        return s.server->process().stderr_text().find("not a PNG") != std::string::npos;
+    })) << s.server->describe();
+    EXPECT_EQ(s.server->process().stderr_text().find(" info "), std::string::npos)
+        << s.server->describe();
+}
+
+}  // namespace
+}  // namespace course::test

@@ -1,0 +1,158 @@
+#include "config.hpp"
+
+#include <spdlog/common.h>
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+std::string where(const std::string& source, const toml::source_region& region) {
+    return source + ":" + std::to_string(region.begin.line) + ":" +
+           std::to_string(region.begin.column);
+}
+
+// One problem with one key: thrown, caught in parse_config, turned into the error.
+struct KeyError {
+    std::string message;
+};
+
+std::string type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        default:
+            return "a date or time";
+    }
+}
+
+std::string get_string(const toml::node& node, std::string_view key, const std::string& source) {
+    if (auto value = node.value_exact<std::string>()) {
+        return *value;
+    }
+    throw KeyError{where(source, node.source()) + ": " + std::string(key) +
+                   " must be a string, not " + type_name(node)};
+}
+
+std::uint64_t get_positive(const toml::node& node, std::string_view key,
+                           const std::string& source) {
+    auto value = node.value_exact<std::int64_t>();
+    if (!value) {
+        throw KeyError{where(source, node.source()) + ": " + std::string(key) +
+                       " must be a positive integer, not " + type_name(node)};
+    }
+    if (*value <= 0) {
+        throw KeyError{where(source, node.source()) + ": " + std::string(key) +
+                       " must be a positive integer, got " + std::to_string(*value)};
+    }
+    return static_cast<std::uint64_t>(*value);
+}
+
+course::Address get_address(const toml::node& node, std::string_view key,
+                            const std::string& source) {
+    auto text = get_string(node, key, source);
+    if (auto address = course::parse_address(text)) {
+        return *address;
+    }
+    throw KeyError{where(source, node.source()) + ": " + std::string(key) +
+                   " is not a HOST:PORT address: '" + text + "'"};
+}
+
+}  // namespace
+
+std::string normalise_url(std::string_view url) {
+    while (url.starts_with('/')) {
+        url.remove_prefix(1);
+    }
+    while (url.ends_with('/')) {
+        url.remove_suffix(1);
+    }
+    return std::string(url);
+}
+
+ConfigResult parse_config(std::string_view text, const std::string& source) {
+    ConfigResult result;
+    toml::table table;
+    try {
+        table = toml::parse(text, source);
+    } catch (const toml::parse_error& error) {
+        result.error = where(source, error.source()) + ": " + std::string(error.description());
+        return result;
+    }
+
+    Config config;
+    try {
+        for (auto&& [key, node] : table) {
+            auto name = key.str();
+            if (name == "bind_ip_port") {
+                config.bind_ip_port = get_address(node, name, source);
+            } else if (name == "data_dir") {
+                config.data_dir = get_string(node, name, source);
+                if (config.data_dir.empty()) {
+                    throw KeyError{where(source, node.source()) + ": data_dir is empty"};
+                }
+            } else if (name == "log_level") {
+                config.log_level = get_string(node, name, source);
+                auto level = spdlog::level::from_str(config.log_level);
+                if (level == spdlog::level::off && config.log_level != "off") {
+                    throw KeyError{where(source, node.source()) + ": log_level '" +
+                                   config.log_level +
+                                   "' is none of trace, debug, info, warn, error, critical, off"};
+                }
+            } else if (name == "protocol") {
+                config.protocol = get_string(node, name, source);
+            } else if (name == "server_fqdn") {
+                config.server_fqdn = get_string(node, name, source);
+            } else if (name == "url") {
+                config.url = normalise_url(get_string(node, name, source));
+            } else if (name == "http_bind") {
+                if (get_string(node, name, source).empty()) {
+                    config.http_bind.reset();  // empty: no HTTP
+                } else {
+                    config.http_bind = get_address(node, name, source);
+                }
+            } else if (name == "max_upload_bytes") {
+                config.max_upload_bytes = get_positive(node, name, source);
+            } else if (name == "read_timeout_secs") {
+                config.read_timeout_secs = get_positive(node, name, source);
+            } else {
+                result.warnings.push_back(where(source, key.source()) + ": unknown key '" +
+                                          std::string(name) + "' (ignored)");
+            }
+        }
+    } catch (const KeyError& error) {
+        result.error = error.message;
+        result.warnings.clear();
+        return result;
+    }
+    result.config = std::move(config);
+    return result;
+}
+
+ConfigResult load_config(const std::string& path, bool given) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        ConfigResult result;
+        if (given) {
+            result.error = path + ":1: cannot read the config file";
+        } else {
+            result.config = Config{};
+            result.warnings.push_back("no " + path + ": using the defaults");
+        }
+        return result;
+    }
+    std::ostringstream text;
+    text << file.rdbuf();
+    return parse_config(text.str(), path);
+}
