@@ -1,0 +1,220 @@
+// SPEC "v3-threaded", server side: the pool and its bound, the operator console, and the
+// shared stream that keeps echoes and operator lines whole. (Stopping: v3_stop_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "concurrency.hpp"
+#include "harness.hpp"
+
+namespace course::test {
+namespace {
+
+const Stage& v3() {
+    return stage("v3");
+}
+
+ServerOptions threads(int count) {
+    ServerOptions options;
+    options.args = {"--threads", std::to_string(count)};
+    return options;
+}
+
+// Connects and waits for one echo: once it has come back, a worker is serving `name`.
+Connection served_client(Server& server, const std::string& name) {
+    auto client = server.connect(name);
+    EXPECT_TRUE(client.send("I am " + name + "\n"));
+    EXPECT_TRUE(client.expect_line("I am " + name));
+    return client;
+}
+
+TEST(V3Pool, ServesClientsConcurrently) {
+    REQUIRE_FEATURE(v3(), Feature::ConcurrentClients);
+    EXPECT_TRUE(serves_clients_concurrently(v3()));
+}
+
+TEST(V3Pool, PastNClientsTheNextOneWaitsItsTurn) {
+    auto server = Server::start(v3(), threads(2));
+    auto a = served_client(*server, "a");
+    auto b = served_client(*server, "b");
+    auto c = server->connect("c");  // accepted by the kernel, queued by the pool
+    ASSERT_TRUE(c.send("c waits\n"));
+    EXPECT_TRUE(c.expect_silence(300ms)) << "with --threads 2, a third client must wait";
+    EXPECT_TRUE(a.send("a still served\n"));  // the two served ones are not slowed down
+    EXPECT_TRUE(a.expect_line("a still served"));
+    a.close();  // a worker is free: c's turn
+    EXPECT_TRUE(c.expect_line("c waits", 10s));
+    EXPECT_TRUE(b.send("b too\n"));
+    EXPECT_TRUE(b.expect_line("b too"));
+}
+
+TEST(V3Pool, OneThreadServesOneClientAtATime) {
+    auto server = Server::start(v3(), threads(1));
+    auto a = served_client(*server, "a");
+    auto b = server->connect("b");
+    ASSERT_TRUE(b.send("b\n"));
+    EXPECT_TRUE(b.expect_silence(300ms));
+    ASSERT_TRUE(a.send("exit\n"));
+    EXPECT_TRUE(a.expect_line("bye"));
+    EXPECT_TRUE(b.expect_line("b", 10s));
+}
+
+TEST(V3Pool, BadThreadCountsAreExitTwo) {
+    for (std::string bad : {"0", "-1", "many", "100000", ""}) {
+        ClientRun run = run_client(v3().server_path(), {"--threads", bad}, "");
+        EXPECT_EQ(run.exit_status, 2) << "--threads '" << bad << "': " << escape(run.err);
+        EXPECT_FALSE(run.err.empty()) << "--threads '" << bad << "'";
+    }
+}
+
+TEST(V3Console, OperatorLinesReachEveryServedClientNotTheWaitingOnes) {
+    REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
+    auto server = Server::start(v3(), threads(2));
+    auto a = served_client(*server, "a");
+    auto b = served_client(*server, "b");
+    auto waiting = server->connect("waiting");
+    ASSERT_TRUE(waiting.send("hello?\n"));
+    server->process().write_stdin("maintenance at noon\r\n");  // a "\r\n" typed ends a line too
+    EXPECT_TRUE(a.expect_line("server: maintenance at noon"));
+    EXPECT_TRUE(b.expect_line("server: maintenance at noon"));
+    EXPECT_TRUE(waiting.expect_silence(300ms)) << "a client in the queue is not being served";
+    b.close();
+    // Served now: its echo comes first, and it never hears the line said before its turn.
+    EXPECT_TRUE(waiting.expect_line("hello?", 10s));
+    server->process().write_stdin("\nsecond\n");  // an empty line is a line too
+    EXPECT_TRUE(waiting.expect_bytes("server: \nserver: second\n"));
+    EXPECT_TRUE(a.expect_bytes("server: \nserver: second\n"));
+}
+
+TEST(V3Console, AnOperatorLineTooLongIsNotSentAndTheConsoleGoesOn) {
+    REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
+    auto server = Server::start(v3());
+    auto a = served_client(*server, "a");
+    server->process().write_stdin(std::string(5000, 'x') + "\nshort\n");
+    EXPECT_TRUE(a.expect_line("server: short"));
+}
+
+TEST(V3Console, EndOfStdinStopsOnlyTheConsole) {
+    REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
+    auto server = Server::start(v3());
+    auto a = served_client(*server, "a");
+    server->process().write_stdin("last words\n");
+    EXPECT_TRUE(a.expect_line("server: last words"));
+    server->process().close_stdin();
+    // The server goes on: old and new clients are served, and it still stops cleanly.
+    ASSERT_TRUE(a.send("still echoing\n"));
+    EXPECT_TRUE(a.expect_line("still echoing"));
+    auto b = served_client(*server, "b");
+    EXPECT_TRUE(server->process().running()) << server->describe();
+    EXPECT_EQ(server->stop(SIGTERM), 0) << server->describe();
+}
+
+// Several clients pipeline many lines while the operator types many lines. Every line a
+// client receives must be an exact echo (in order) or an exact operator line (in order):
+// one mutex per connection means a reply and an operator line never mix inside a line.
+TEST(V3SharedStream, EchoesAndOperatorLinesNeverInterleaveInsideALine) {
+    REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
+    constexpr int kClients = 3, kBatches = 40, kLinesPerBatch = 50, kOperatorLines = 300;
+    auto server = Server::start(v3());
+    std::vector<Connection> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(served_client(*server, "hammer" + std::to_string(i)));
+    }
+    auto operator_line = [](int k) {
+        return "server: operator line " + std::to_string(k) + " " + std::string(150, 'o');
+    };
+    const std::string kLast = "server: that is all";
+
+    std::vector<testing::AssertionResult> results(kClients, testing::AssertionSuccess());
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kClients; ++i) {
+        threads.emplace_back([&, i] {
+            Connection& c = clients[i];
+            int next_operator = 0;  // the next operator line this client may see
+            bool saw_last = false;
+            // Checks one received line; returns a failure for anything but a whole line.
+            auto check = [&](const std::string& line, const std::string& echo) -> bool {
+                if (line == echo) {
+                    return true;
+                }
+                if (line == kLast) {
+                    saw_last = true;
+                    return false;
+                }
+                if (line == operator_line(next_operator)) {
+                    ++next_operator;
+                    return false;
+                }
+                results[i] = testing::AssertionFailure()
+                             << c.label() << " received " << escape(line) << "\n  expected "
+                             << escape(echo) << " or " << escape(operator_line(next_operator))
+                             << "\n"
+                             << server->describe();
+                throw std::runtime_error("mixed line");
+            };
+            try {
+                for (int batch = 0; batch < kBatches; ++batch) {
+                    std::string lines;
+                    for (int j = 0; j < kLinesPerBatch; ++j) {
+                        lines += "client " + std::to_string(i) + " line " +
+                                 std::to_string(batch * kLinesPerBatch + j) + std::string(80, 'e') +
+                                 "\n";
+                    }
+                    if (auto sent = c.send(lines); !sent) {
+                        results[i] = sent;
+                        return;
+                    }
+                    for (int j = 0; j < kLinesPerBatch; ++j) {
+                        std::string echo = "client " + std::to_string(i) + " line " +
+                                           std::to_string(batch * kLinesPerBatch + j) +
+                                           std::string(80, 'e');
+                        for (;;) {
+                            auto line = c.read_line(10s);
+                            if (!line) {
+                                results[i] = testing::AssertionFailure()
+                                             << c.label() << " no echo of " << escape(echo) << "\n"
+                                             << server->describe();
+                                return;
+                            }
+                            if (check(*line, echo)) {
+                                break;
+                            }
+                        }
+                    }
+                }
+                while (!saw_last) {  // every operator line reaches every served client
+                    auto line = c.read_line(20s);
+                    if (!line) {
+                        results[i] = testing::AssertionFailure()
+                                     << c.label() << " never got " << escape(kLast) << "\n"
+                                     << server->describe();
+                        return;
+                    }
+                    check(*line, "(no echo expected)");
+                }
+                if (next_operator != kOperatorLines) {
+                    results[i] = testing::AssertionFailure()
+                                 << c.label() << " got " << next_operator << " of "
+                                 << kOperatorLines << " operator lines";
+                }
+            } catch (const std::runtime_error&) {
+                // results[i] says what went wrong
+            }
+        });
+    }
+    for (int k = 0; k < kOperatorLines; ++k) {
+        server->process().write_stdin(operator_line(k).substr(8) + "\n");  // minus "server: "
+    }
+    server->process().write_stdin(kLast.substr(8) + "\n");
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    for (const auto& result : results) {
+        EXPECT_TRUE(result);
+    }
+}
+
+}  // namespace
+}  // namespace course::test
