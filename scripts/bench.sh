@@ -41,6 +41,8 @@ fanout_receivers=100 fanout_size=100 fanout_in_flight=1000
 [[ -x $LOADGEN ]] || { echo "bench.sh: $LOADGEN is missing (build the release preset first)" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/course-bench.XXXXXX")
 mkdir -p "$OUT"
+LOGS=$(dirname "$BIN")/bench-logs   # build-release/bench-logs: stderr of the last run
+rm -rf "$LOGS" && mkdir -p "$LOGS"
 CSV=$WORK/raw.csv
 started=()   # every process this script starts, stopped by its PID on exit
 
@@ -52,6 +54,10 @@ cleanup() {
     for pid in "${started[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
+    # Keep the servers' and the load generator's stderr for a look after the run.
+    if [[ -d $LOGS ]]; then
+        cp "$WORK"/*.err "$WORK"/*.log "$LOGS"/ 2>/dev/null || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -59,18 +65,19 @@ trap 'exit 130' INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
 
-# 10 000 connections need 10 000 descriptors in the server and as many in the load generator.
+# 10 000 connections need 10 000 descriptors in the server and as many in the load generator
+# (each its own: the limit is per process, and both inherit ours).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if (( $(ulimit -n) < 2 * idle_connections + 200 )); then
+if (( $(ulimit -n) < idle_connections + 200 )); then
     say "note: only $(ulimit -n) file descriptors allowed; the idle test may fall short"
 fi
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-free_port() {  # a port nobody listens on now (the peers that cannot take port 0 need one)
-    local port
+free_port() {  # a port nobody listens on now (for the peers that cannot take port 0); below
+    local port  # the ephemeral range, so no outgoing connection holds it either
     for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 20000))
+        port=$((10000 + RANDOM % 20000))
         port_in_use "$port" || { echo "$port"; return; }
     done
     say "bench.sh: no free port found"; return 1
@@ -93,16 +100,34 @@ start() {
     server_address=$(sed -n 's/^listening on //p' "$WORK/$name.out" | head -n1)
 }
 
-# start_peer NAME PORT COMMAND...: a peer that prints nothing useful: wait until PORT accepts.
+# listening_pid PORT PID: true once PID itself listens on PORT (not somebody else: the example's
+# port is fixed, and another program may hold it).
+listening_pid() {
+    if command -v ss >/dev/null; then
+        ss -ltnpH "sport = :$1" 2>/dev/null | grep -q "pid=$2,"
+    else
+        port_in_use "$1" && kill -0 "$2" 2>/dev/null
+    fi
+}
+
+# start_peer NAME PORT COMMAND...: a peer that prints nothing useful: wait until it listens.
 start_peer() {
     local name=$1 port=$2; shift 2
+    local deadline=$((SECONDS + 30))
+    while port_in_use "$port"; do
+        if ((SECONDS > deadline)); then
+            say "skipped: $name: port $port is in use by another program"; return 1
+        fi
+        sleep 0.5
+    done
     (cd "$WORK" && exec "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err") &
     server_pid=$!
     started+=("$server_pid")
-    local deadline=$((SECONDS + 10))
-    until port_in_use "$port"; do
+    deadline=$((SECONDS + 10))
+    until listening_pid "$port" "$server_pid"; do
         if ! kill -0 "$server_pid" 2>/dev/null || ((SECONDS > deadline)); then
-            say "bench.sh: $name did not start:"; cat "$WORK/$name.err" >&2; return 1
+            say "bench.sh: $name did not start:"; cat "$WORK/$name.out" "$WORK/$name.err" >&2
+            stop "$server_pid"; return 1
         fi
         sleep 0.05
     done
@@ -146,10 +171,9 @@ if [[ -f $ASIO_EXAMPLE_SOURCE ]]; then
         say "building Asio's C++20 coroutine echo example into $PEERS"
         g++ -O2 -std=c++20 -pthread -o "$PEERS/asio-echo-server" "$ASIO_EXAMPLE_SOURCE"
     fi
+    asio_example=$PEERS/asio-echo-server
     if port_in_use "$ASIO_EXAMPLE_PORT"; then
-        say "skipped: Asio's example: port $ASIO_EXAMPLE_PORT (fixed in its source) is in use"
-    else
-        asio_example=$PEERS/asio-echo-server
+        say "note: port $ASIO_EXAMPLE_PORT (fixed in the example's source) is in use now; each start waits up to 30 s for it"
     fi
 else
     say "skipped: Asio's example: $ASIO_EXAMPLE_SOURCE missing (apt-get install libasio-doc)"
@@ -175,23 +199,46 @@ TOML
 }
 
 # --- one round ---------------------------------------------------------------------------------
-echo_stage() {  # echo_stage ROUND LABEL "CONNECTION COUNTS" [--reconnect] -- COMMAND...
-    local round=$1 label=$2 counts=$3; shift 3
-    local extra=()
-    while [[ $1 != -- ]]; do extra+=("$1"); shift; done
+echo_run() {  # echo_run ROUND LABEL ADDRESS PID CONNECTIONS [LOADGEN OPTIONS...]
+    local round=$1 label=$2 address=$3 pid=$4 connections=$5; shift 5
+    load "$round" echo --address "$address" --target "$label" --server-pid "$pid" \
+        --connections "$connections" --size 64 --duration "$duration" --warmup "$warmup" "$@"
+}
+
+echo_stage() {  # echo_stage ROUND LABEL [--reconnect] -- COMMAND...: v1 ... v3, alone
+    local round=$1 label=$2; shift 2
+    local options=()
+    while [[ $1 != -- ]]; do options+=("$1"); shift; done
     shift
-    if [[ $label == asio-example ]]; then
-        start_peer "$label" "$ASIO_EXAMPLE_PORT" "$@" || return 0
-    else
-        start "$label" "$@" || return 0
-    fi
+    start "$label" "$@" || return 0
     local connections
-    for connections in $counts; do
-        load "$round" echo --address "$server_address" --target "$label" --server-pid "$server_pid" \
-            --connections "$connections" --size 64 --duration "$duration" --warmup "$warmup" \
-            "${extra[@]}"
+    for connections in $echo_connections; do
+        echo_run "$round" "$label" "$server_address" "$server_pid" "$connections" "${options[@]}"
     done
     stop "$server_pid"
+}
+
+# v4 and Asio's example run side by side and take turns at each connection count (the peer
+# first in even rounds), so each ratio compares two runs seconds apart, not minutes.
+echo_pair() {
+    local round=$1 v4_pid="" v4_address="" asio_pid="" asio_address="" connections
+    if have v4-server && start v4 "$BIN/v4-server" --address 127.0.0.1:0 --log-file "$WORK/v4-server.log"; then
+        v4_pid=$server_pid v4_address=$server_address
+    fi
+    if [[ -n $asio_example ]] && start_peer asio-example "$ASIO_EXAMPLE_PORT" "$asio_example"; then
+        asio_pid=$server_pid asio_address=$server_address
+    fi
+    for connections in $echo_connections $many_connections; do
+        if ((round % 2)); then
+            [[ -n $v4_pid ]] && echo_run "$round" v4 "$v4_address" "$v4_pid" "$connections"
+            [[ -n $asio_pid ]] && echo_run "$round" asio-example "$asio_address" "$asio_pid" "$connections"
+        else
+            [[ -n $asio_pid ]] && echo_run "$round" asio-example "$asio_address" "$asio_pid" "$connections"
+            [[ -n $v4_pid ]] && echo_run "$round" v4 "$v4_address" "$v4_pid" "$connections"
+        fi
+    done
+    if [[ -n $v4_pid ]]; then stop "$v4_pid"; fi
+    if [[ -n $asio_pid ]]; then stop "$asio_pid"; fi
 }
 
 idle_server() {  # idle_server ROUND LABEL COMMAND...: a fresh server, so its RSS starts clean
@@ -206,51 +253,81 @@ idle_server() {  # idle_server ROUND LABEL COMMAND...: a fresh server, so its RS
     stop "$server_pid"
 }
 
-round() {
-    local r=$1
-    say "round $r of $rounds"
-    # v1 answers once and closes: a new connection per round trip (connections/s, in effect).
-    have v1-server && echo_stage "$r" v1 "$echo_connections" --reconnect -- "$BIN/v1-server" --address 127.0.0.1:0
-    have v2-server && echo_stage "$r" v2 "$echo_connections" -- "$BIN/v2-server" --address 127.0.0.1:0
-    have v3-server && echo_stage "$r" v3 "$echo_connections" -- "$BIN/v3-server" --address 127.0.0.1:0
-    have v4-server && echo_stage "$r" v4 "$echo_connections $many_connections" -- \
-        "$BIN/v4-server" --address 127.0.0.1:0 --log-file "$WORK/v4-server.log"
-    [[ -n $asio_example ]] && echo_stage "$r" asio-example "$echo_connections $many_connections" -- "$asio_example"
+idle_v4() {
+    have v4-server && idle_server "$1" v4 "$BIN/v4-server" --address 127.0.0.1:0 --log-file "$WORK/v4-server.log"
+}
+idle_asio() {
+    [[ -n $asio_example ]] && idle_server "$1" asio-example "$asio_example"
+}
 
-    have v4-server && idle_server "$r" v4 "$BIN/v4-server" --address 127.0.0.1:0 --log-file "$WORK/v4-server.log"
-    [[ -n $asio_example ]] && idle_server "$r" asio-example "$asio_example"
-
-    local fanout=(--receivers "$fanout_receivers" --size "$fanout_size" --messages "$fanout_messages"
+fanout_options() {
+    fanout=(--receivers "$fanout_receivers" --size "$fanout_size" --messages "$fanout_messages"
         --in-flight "$fanout_in_flight" --timeout 60)
+}
+fanout_v5() {
+    local fanout; fanout_options
     if have v5-chat-server && start v5 "$BIN/v5-chat-server" --address 127.0.0.1:0; then
-        load "$r" fanout --address "$server_address" --target v5 --server-pid "$server_pid" "${fanout[@]}"
+        load "$1" fanout --address "$server_address" --target v5 --server-pid "$server_pid" "${fanout[@]}"
         stop "$server_pid"
     fi
-    if [[ -n $redis ]]; then
-        local port
+}
+fanout_redis() {
+    local fanout port; fanout_options
+    [[ -n $redis ]] || return 0
+    for _ in 1 2 3; do  # a port taken between our look and redis's bind: try another
         port=$(free_port)
         if start_peer redis "$port" "$redis" --bind 127.0.0.1 --port "$port" --save "" \
             --appendonly no --protected-mode yes --logfile "$WORK/redis.log"; then
-            load "$r" fanout-redis --address "$server_address" --target redis --server-pid "$server_pid" "${fanout[@]}"
+            load "$1" fanout-redis --address "$server_address" --target redis --server-pid "$server_pid" "${fanout[@]}"
             stop "$server_pid"
+            return 0
         fi
-    fi
+    done
+}
 
+upload_v6() {
     if have v6-upload-server && { v6_config; start v6 "$BIN/v6-upload-server" --config "$WORK/v6.toml"; }; then
-        load "$r" upload --address "$server_address" --target v6 --server-pid "$server_pid" --size "$upload_bytes"
+        load "$1" upload --address "$server_address" --target v6 --server-pid "$server_pid" --size "$upload_bytes"
         stop "$server_pid"
         rm -rf "$WORK/uploads"
     fi
-    if [[ -n $netcat ]]; then
-        local port pid
+}
+upload_nc() {  # the peer: `nc -l 127.0.0.1 PORT > file`, timed from connect to its close
+    local port pid
+    [[ -n $netcat ]] || return 0
+    for _ in 1 2 3; do  # until nc really listens on a port of ours
         port=$(free_port)
         (exec "$netcat" -l 127.0.0.1 "$port" </dev/null >"$WORK/nc.png" 2>"$WORK/nc.err") &
         pid=$!
         started+=("$pid")
-        load "$r" upload --sink --address "127.0.0.1:$port" --target nc --server-pid "$pid" --size "$upload_bytes"
+        for _ in $(seq 100); do
+            listening_pid "$port" "$pid" && break 2
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.02
+        done
         stop "$pid"
-        rm -f "$WORK/nc.png"
-    fi
+    done
+    load "$1" upload --sink --address "127.0.0.1:$port" --target nc --server-pid "$pid" --size "$upload_bytes"
+    stop "$pid"
+    rm -f "$WORK/nc.png"
+}
+
+# ours_and_peer ROUND OURS PEER: both, the peer first in even rounds (order effects cancel).
+ours_and_peer() {
+    if (($1 % 2)); then "$2" "$1" || true; "$3" "$1" || true; else "$3" "$1" || true; "$2" "$1" || true; fi
+}
+
+round() {
+    local r=$1
+    say "round $r of $rounds"
+    # v1 answers once and closes: a new connection per round trip (connections/s, in effect).
+    have v1-server && echo_stage "$r" v1 --reconnect -- "$BIN/v1-server" --address 127.0.0.1:0
+    have v2-server && echo_stage "$r" v2 -- "$BIN/v2-server" --address 127.0.0.1:0
+    have v3-server && echo_stage "$r" v3 -- "$BIN/v3-server" --address 127.0.0.1:0
+    echo_pair "$r"
+    ours_and_peer "$r" idle_v4 idle_asio
+    ours_and_peer "$r" fanout_v5 fanout_redis
+    ours_and_peer "$r" upload_v6 upload_nc
 }
 
 begin=$SECONDS
