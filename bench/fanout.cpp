@@ -6,7 +6,6 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <cstdio>
 #include <iostream>
 
 namespace loadgen {
@@ -19,18 +18,29 @@ Payload::Payload(std::size_t size) : size_(size) {
     }
 }
 
+namespace {
+
+// seq as 12 decimal digits, zero-padded (a receiver checks millions a second: no snprintf).
+void twelve_digits(std::uint64_t seq, char* out) {
+    for (int i = 11; i >= 0; --i, seq /= 10) {
+        out[i] = static_cast<char>('0' + seq % 10);
+    }
+}
+
+}  // namespace
+
 void Payload::append(std::string& out, std::uint64_t seq) const {
-    char digits[16];
-    std::snprintf(digits, sizeof digits, "%012llu", static_cast<unsigned long long>(seq));
+    char digits[12];
+    twelve_digits(seq, digits);
     out.append(digits, 12);
     out.append(letters_, seq % 26, size_ - 12);
 }
 
 bool Payload::matches(std::uint64_t seq, std::string_view content) const {
-    char digits[16];
-    std::snprintf(digits, sizeof digits, "%012llu", static_cast<unsigned long long>(seq));
-    return content.size() == size_ && content.compare(0, 12, digits) == 0 &&
-           content.compare(12, size_ - 12, letters_, seq % 26, size_ - 12) == 0;
+    char digits[12];
+    twelve_digits(seq, digits);
+    return content.size() == size_ && std::memcmp(content.data(), digits, 12) == 0 &&
+           std::memcmp(content.data() + 12, letters_.data() + seq % 26, size_ - 12) == 0;
 }
 
 asio::awaitable<void> ReceiveBuffer::fill(asio::ip::tcp::socket& socket, std::size_t needed) {
@@ -62,7 +72,8 @@ bool Fanout::deliver(std::size_t receiver, std::string_view content) {
         last_received = Clock::now();
         finish();
     }
-    if (sender_waiting_) {
+    if (sender_waiting_) {  // wake it once; it looks at the slowest receiver itself
+        sender_waiting_ = false;
         wakeup_.cancel();
     }
     return true;
@@ -95,7 +106,6 @@ asio::awaitable<void> Fanout::send_all(asio::ip::tcp::socket& socket,
             wakeup_.expires_at(Clock::time_point::max());
             asio::error_code cancelled;
             co_await wakeup_.async_wait(asio::redirect_error(use_awaitable, cancelled));
-            sender_waiting_ = false;
             continue;
         }
         batch.clear();

@@ -2,6 +2,7 @@
 # plot data (files in `plots`). Plain POSIX awk (mawk is enough). Columns of the CSV:
 #  1 round, 2 mode, 3 target, 4 connections, 5 size, 6 duration_s, 7 ops, 8 ops_per_s,
 #  9 p50_us, 10 p99_us, 11 p999_us, 12 errors, 13 server_cpu_s, 14 ops_per_cpu_s, 15 extra
+# A run that reported errors is left out of every figure (and counted in "failed runs").
 # Every figure is the median over rounds; a ratio is taken inside each round (both sides
 # measured minutes apart at most, under the same load) and then its median is shown.
 
@@ -54,13 +55,14 @@ function ratio_text(key) {
     if (!(key in values)) return "-"
     return sprintf("%.2fx", median(key)) (low(key) == high(key) ? "" : sprintf(" (%.2f-%.2f)", low(key), high(key)))
 }
+function errors_text(k) { return errors[k] + 0 (failed[k] ? " (" failed[k] " failed run" (failed[k] > 1 ? "s" : "") ")" : "") }
 function target_row(what, key, goal, at_least,    m, verdict) {
     if (!(key in values)) {
         printf "| %s | not measured | %s | - |\n", what, goal
         return
     }
     m = median(key)
-    verdict = (at_least ? m >= goal_value : m <= goal_value) ? "met" : "**missed**"
+    verdict = goal == "-" ? "-" : ((at_least ? m >= goal_value : m <= goal_value) ? "met" : "**missed**")
     printf "| %s | %s | %s | %s |\n", what, ratio_text(key), goal, verdict
 }
 
@@ -71,21 +73,22 @@ NR == 1 { next }  # the header
     if (mode == "echo" || mode == "echo-reconnect") kind = "echo " conns
     else kind = mode == "fanout-redis" ? "fanout" : (mode == "upload-sink" ? "upload" : mode)
     if (!((kind SUBSEP target) in seen)) { seen[kind SUBSEP target] = 1; order[++rows] = kind SUBSEP target }
+    if (mode ~ /^echo/) {
+        label[target] = mode == "echo-reconnect" ? target " (new connection per line)" : target
+        if (!(target in is_echo_target)) { is_echo_target[target] = 1; echo_targets[++n_echo_targets] = target }
+        if (!(conns in is_count)) { is_count[conns] = 1; counts[++n_counts] = conns }
+    }
     k = kind SUBSEP target
+    errors[k] += $12
+    if ($12 > 0) { failed[k]++; next }  # a run with errors measures nothing we can compare
     rate = $8; per_cpu = $14
     if (kind == "idle") rate = field($15, "bytes_per_connection")
     if (kind == "upload") rate = $8 / 1e6
     add(k SUBSEP "rate", rate); add(k SUBSEP "per_cpu", per_cpu)
     add(k SUBSEP "p50", $9); add(k SUBSEP "p99", $10); add(k SUBSEP "p999", $11)
     add(k SUBSEP "cpu", $13); add(k SUBSEP "served", field($15, "served")); add(k SUBSEP "open", $7)
-    errors[k] += $12
     one[round SUBSEP kind SUBSEP target SUBSEP "rate"] = rate
     one[round SUBSEP kind SUBSEP target SUBSEP "per_cpu"] = per_cpu
-    if (mode ~ /^echo/) {
-        label[target] = mode == "echo-reconnect" ? target " (new connection per line)" : target
-        if (!(target in is_echo_target)) { is_echo_target[target] = 1; echo_targets[++n_echo_targets] = target }
-        if (!(conns in is_count)) { is_count[conns] = 1; counts[++n_counts] = conns }
-    }
 }
 
 END {
@@ -124,21 +127,21 @@ END {
         split(order[i], parts, SUBSEP); kind = parts[1]; target = parts[2]
         if (kind !~ /^echo /) continue
         c = substr(kind, 6); k = order[i]
-        vs = target == "asio-example" ? "1" : ratio_text(ratios(kind, target, "asio-example", "rate"))
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", label[target], c, spread(k SUBSEP "rate"),
+        vs = target == "asio-example" ? "1" : (label[target] != target ? "n/a" : ratio_text(ratios(kind, target, "asio-example", "rate")))
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label[target], c, spread(k SUBSEP "rate"),
             fmt(median(k SUBSEP "p50")), fmt(median(k SUBSEP "p99")), fmt(median(k SUBSEP "p999")),
-            fmt(median(k SUBSEP "per_cpu")), median(k SUBSEP "served") "/" c, errors[k], vs
+            fmt(median(k SUBSEP "per_cpu")), median(k SUBSEP "served") "/" c, errors_text(k), vs
     }
 
     print ""
     print "## Idle connections: the server's resident memory per open connection"
     print ""
-    print "| server | connections open | bytes per connection | vs Asio example |"
-    print "|---|---|---|---|"
+    print "| server | connections open | bytes per connection | errors | vs Asio example |"
+    print "|---|---|---|---|---|"
     for (i = 1; i <= rows; i++) {
         split(order[i], parts, SUBSEP); if (parts[1] != "idle") continue
         k = order[i]; target = parts[2]
-        printf "| %s | %s | %s | %s |\n", target, median(k SUBSEP "open"), spread(k SUBSEP "rate"),
+        printf "| %s | %s | %s | %s | %s |\n", target, median(k SUBSEP "open"), spread(k SUBSEP "rate"), errors_text(k),
             target == "asio-example" ? "1" : ratio_text(ratios("idle", target, "asio-example", "rate"))
     }
 
@@ -150,8 +153,8 @@ END {
     for (i = 1; i <= rows; i++) {
         split(order[i], parts, SUBSEP); if (parts[1] != "fanout") continue
         k = order[i]; target = parts[2]
-        printf "| %s | %s | %s | %s | %d | %s |\n", target, spread(k SUBSEP "rate"), fmt(median(k SUBSEP "per_cpu")),
-            fmt(median(k SUBSEP "cpu")), errors[k], target == "redis" ? "1" : ratio_text(ratios("fanout", target, "redis", "rate"))
+        printf "| %s | %s | %s | %s | %s | %s |\n", target, spread(k SUBSEP "rate"), fmt(median(k SUBSEP "per_cpu")),
+            fmt(median(k SUBSEP "cpu")), errors_text(k), target == "redis" ? "1" : ratio_text(ratios("fanout", target, "redis", "rate"))
     }
 
     print ""
@@ -162,7 +165,7 @@ END {
     for (i = 1; i <= rows; i++) {
         split(order[i], parts, SUBSEP); if (parts[1] != "upload") continue
         k = order[i]; target = parts[2]
-        printf "| %s | %s | %s | %d | %s |\n", target, spread(k SUBSEP "rate"), fmt(median(k SUBSEP "cpu")), errors[k],
+        printf "| %s | %s | %s | %s | %s |\n", target, spread(k SUBSEP "rate"), fmt(median(k SUBSEP "cpu")), errors_text(k),
             target == "nc" ? "1" : ratio_text(ratios("upload", target, "nc", "rate"))
     }
 
