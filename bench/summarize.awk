@@ -113,6 +113,7 @@ END {
     target_row("v5 fan-out deliveries per server CPU-s vs redis (not a goal)", ratios("fanout", "v5", "redis", "per_cpu"), "-", 1)
     goal_value = 0.8
     target_row("v6 ingest MB/s vs `nc -l > file`", ratios("upload", "v6", "nc", "rate"), ">= 0.8x", 1)
+    target_row("v6 ingest bytes per server CPU-s vs nc (not a goal)", ratios("upload", "v6", "nc", "per_cpu"), "-", 1)
 
     print ""
     print "## Echo: 64-byte lines, closed loop"
@@ -160,12 +161,12 @@ END {
     print ""
     print "## Ingest: one PNG over one connection"
     print ""
-    print "| server | MB/s | server CPU s | errors | vs nc -l > file |"
-    print "|---|---|---|---|---|"
+    print "| server | MB/s | MB per server CPU-s | server CPU s | errors | vs nc -l > file |"
+    print "|---|---|---|---|---|---|"
     for (i = 1; i <= rows; i++) {
         split(order[i], parts, SUBSEP); if (parts[1] != "upload") continue
         k = order[i]; target = parts[2]
-        printf "| %s | %s | %s | %s | %s |\n", target, spread(k SUBSEP "rate"), fmt(median(k SUBSEP "cpu")), errors_text(k),
+        printf "| %s | %s | %s | %s | %s | %s |\n", target, spread(k SUBSEP "rate"), fmt(median(k SUBSEP "per_cpu") / 1e6), fmt(median(k SUBSEP "cpu")), errors_text(k),
             target == "nc" ? "1" : ratio_text(ratios("upload", target, "nc", "rate"))
     }
 

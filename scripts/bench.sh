@@ -29,7 +29,7 @@ ASIO_EXAMPLE_PORT=55555             # fixed in the example's source
 
 if ((quick)); then
     rounds=1 duration=0.5 warmup=0.3 idle_connections=1000 hold=0.3
-    fanout_messages=2000 upload_bytes=$((8 << 20))
+    fanout_messages=5000 upload_bytes=$((8 << 20))
 else
     rounds=3 duration=3 warmup=1 idle_connections=10000 hold=1
     fanout_messages=20000 upload_bytes=$((200 << 20))
