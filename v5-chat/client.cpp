@@ -332,7 +332,8 @@ int main(int argc, char** argv) {
                    "where received files are saved")
         ->capture_default_str();
     app.add_option("--max-content", options.max_content, "largest content sent or accepted")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     app.footer(
         "Type a line to send it to everyone. Commands: /msg USER TEXT, /file PATH [USER],\n"
         "/image PATH [USER], /voice PATH [USER], /quit. End of input logs out.");

@@ -15,10 +15,12 @@ int main(int argc, char** argv) {
     CLI::App app{"v5-chat-server: a chat room over the binary protocol of seed 001"};
     course::add_address_option(app, address);
     app.add_option("--max-content", settings.max_content, "largest content a message may carry")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--max-queue", settings.max_queue,
                    "bytes queued for one client before it is cut off (>= max-content + 8 KiB)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--login-timeout", login_timeout, "seconds a connection may take to log in")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);

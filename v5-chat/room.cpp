@@ -7,14 +7,16 @@
 
 #include "session.hpp"
 
-Outgoing make_message(chat::MessageType type, std::string_view header) {
+Outgoing make_message(chat::MessageType type, std::string_view header, std::string_view content) {
     auto message = std::make_shared<WireMessage>();
-    message->size = chat::descriptor_size + header.size();
+    message->size = chat::descriptor_size + header.size() + content.size();
     message->bytes = std::make_unique_for_overwrite<char[]>(message->size);
-    chat::encode_descriptor(
-        {static_cast<std::uint16_t>(type), static_cast<std::uint16_t>(header.size()), 0, 0},
-        message->bytes.get());
-    std::memcpy(message->bytes.get() + chat::descriptor_size, header.data(), header.size());
+    char* out = message->bytes.get();
+    chat::encode_descriptor({static_cast<std::uint16_t>(type),
+                             static_cast<std::uint16_t>(header.size()), 0, content.size()},
+                            out);
+    std::memcpy(out + chat::descriptor_size, header.data(), header.size());
+    std::memcpy(out + chat::descriptor_size + header.size(), content.data(), content.size());
     return message;
 }
 

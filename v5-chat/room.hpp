@@ -21,9 +21,10 @@ struct WireMessage {
 };
 using Outgoing = std::shared_ptr<const WireMessage>;
 
-// A bare descriptor (the answers to a Login), or a message with a server header and no
-// content (Login and Logout events, Error).
-Outgoing make_message(chat::MessageType type, std::string_view header = {});
+// A bare descriptor (the answers to a Login), a message with a server header and no
+// content (Login and Logout events, Error), or a whole message.
+Outgoing make_message(chat::MessageType type, std::string_view header = {},
+                      std::string_view content = {});
 
 class Session;
 

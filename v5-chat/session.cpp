@@ -84,24 +84,43 @@ awaitable<void> Session::reader() {
     bool mid_message = false;
     try {
         while (alive_ && !done_reading_) {
-            if (begin_ == end_) {
-                begin_ = end_ = 0;  // empty: start again at the front, no memmove later
+            if (buffered().size() < chat::descriptor_size) {
+                relay_batch();  // before every wait: what came in one read goes out together
+                if (begin_ == end_) {
+                    begin_ = end_ = 0;  // empty: start again at the front, no memmove later
+                }
+                co_await fill(chat::descriptor_size);
             }
-            co_await fill(chat::descriptor_size);
             mid_message = true;
             chat::Decoded decoded = chat::decode(buffered(), limits);
             const chat::Descriptor d = decoded.descriptor;
             // Refused on the descriptor alone: we never read (or allocate) what is too big.
             if (decoded.status == chat::Status::header_too_large) {
+                relay_batch();
                 fail("header of " + std::to_string(d.header_size) + " bytes is over the limit of " +
                      std::to_string(chat::max_header_size));
                 break;
             }
             if (decoded.status == chat::Status::content_too_large) {
+                relay_batch();
                 fail("content of " + std::to_string(d.content_size) +
                      " bytes is over the limit of " + std::to_string(settings_.max_content));
                 break;
             }
+            if (decoded.status == chat::Status::complete && logged_in_ &&
+                chat::carries_content(d.type)) {
+                handle_buffered(d, decoded.header, decoded.content);  // the fast path
+                consume(decoded.size);
+                mid_message = false;
+                if (relayed_) {
+                    // Let the writers run before we relay more: a burst read in one go must
+                    // not pile up in queues (and cut off readers that keep up) meanwhile.
+                    relayed_ = false;
+                    co_await asio::post(socket_.get_executor(), use_awaitable);
+                }
+                continue;
+            }
+            relay_batch();
             co_await fill(chat::descriptor_size + d.header_size);
             std::string header(buffered().substr(chat::descriptor_size, d.header_size));
             consume(chat::descriptor_size + d.header_size);
@@ -129,6 +148,7 @@ awaitable<void> Session::reader() {
                          mid_message ? " in the middle of a message" : "");
         }
     }
+    relay_batch();  // (empty unless the loop ended on an error reply)
     room_.leave(*this);
     done_reading_ = true;
     if (writer_idle_) {
@@ -157,6 +177,80 @@ void Session::handle_login(std::string_view header) {
     deadline_.cancel();  // the login timeout is over
 }
 
+// The checks every relayed message passes; an error text, or nothing when it may go out.
+static std::optional<std::string> check_message(const chat::Descriptor& d,
+                                                const chat::ParsedClientHeader& parsed,
+                                                std::string_view content, const Room& room) {
+    if (!parsed.error.empty()) {
+        return parsed.error;
+    }
+    if (d.type == static_cast<std::uint16_t>(chat::MessageType::Utf8) &&
+        !chat::is_valid_utf8(content)) {
+        return "Utf8 content is not valid UTF-8";
+    }
+    if (parsed.header.to && !room.find(*parsed.header.to)) {
+        return "unknown user '" + *parsed.header.to + "'";
+    }
+    return std::nullopt;
+}
+
+void Session::handle_buffered(const chat::Descriptor& d, std::string_view header_bytes,
+                              std::string_view content) {
+    auto parsed = chat::parse_client_header(header_bytes);
+    if (auto error = check_message(d, parsed, content, room_)) {
+        relay_batch();  // what she sent before comes back before the Error
+        send_error(*error);
+        return;
+    }
+    chat::ServerHeader header{username_, chat::format_timestamp(std::chrono::system_clock::now()),
+                              parsed.header.filename, parsed.header.to, std::nullopt};
+    std::string json = chat::to_json(header);
+    if (json.size() > chat::max_server_header_size) {
+        relay_batch();
+        send_error("header too long to relay");
+        return;
+    }
+    if (header.to) {  // private: to two people, right now, after what came before
+        relay_batch();
+        relayed_ = true;
+        room_.relay(make_message(static_cast<chat::MessageType>(d.type), json, content), *this,
+                    room_.find(*header.to));
+        return;
+    }
+    std::size_t size = chat::descriptor_size + json.size() + content.size();
+    // A batch stays well under the queue bound, or a reader that keeps up would be cut off.
+    std::size_t batch_limit = std::min<std::uint64_t>(256 * 1024, settings_.max_queue / 8);
+    if (batch_bytes_ + size > batch_limit) {
+        relay_batch();
+    }
+    batch_.push_back({d.type, std::move(json), content});
+    batch_bytes_ += size;
+}
+
+void Session::relay_batch() {
+    if (batch_.empty()) {
+        return;
+    }
+    // One block, messages back to back: the content is copied once here (out of the receive
+    // buffer), then shared by every recipient.
+    auto message = std::make_shared<WireMessage>();
+    message->size = batch_bytes_;
+    message->bytes = std::make_unique_for_overwrite<char[]>(message->size);
+    char* out = message->bytes.get();
+    for (const auto& item : batch_) {
+        chat::encode_descriptor(
+            {item.type, static_cast<std::uint16_t>(item.header.size()), 0, item.content.size()},
+            out);
+        out += chat::descriptor_size;
+        out = std::copy(item.header.begin(), item.header.end(), out);
+        out = std::copy(item.content.begin(), item.content.end(), out);
+    }
+    batch_.clear();  // keeps its capacity
+    batch_bytes_ = 0;
+    relayed_ = true;
+    room_.relay(message, *this, nullptr);
+}
+
 awaitable<void> Session::handle_message(const chat::Descriptor& d, std::string_view header_bytes) {
     auto parsed = chat::parse_client_header(header_bytes);
     if (!parsed.error.empty()) {
@@ -182,18 +276,9 @@ awaitable<void> Session::handle_message(const chat::Descriptor& d, std::string_v
     char* content = bytes + chat::descriptor_size + header_size;
     co_await read_into(content, d.content_size);
 
-    if (d.type == static_cast<std::uint16_t>(chat::MessageType::Utf8) &&
-        !chat::is_valid_utf8({content, d.content_size})) {
-        send_error("Utf8 content is not valid UTF-8");
+    if (auto error = check_message(d, parsed, {content, d.content_size}, room_)) {
+        send_error(*error);
         co_return;
-    }
-    Session* to = nullptr;
-    if (header.to) {
-        to = room_.find(*header.to);
-        if (!to) {
-            send_error("unknown user '" + *header.to + "'");
-            co_return;
-        }
     }
     header.timestamp = chat::format_timestamp(std::chrono::system_clock::now());
     std::string json = chat::to_json(header);
@@ -204,7 +289,7 @@ awaitable<void> Session::handle_message(const chat::Descriptor& d, std::string_v
     chat::encode_descriptor({d.type, static_cast<std::uint16_t>(header_size), 0, d.content_size},
                             bytes);
     std::memcpy(bytes + chat::descriptor_size, json.data(), json.size());
-    room_.relay(message, *this, to);
+    room_.relay(message, *this, header.to ? room_.find(*header.to) : nullptr);
 }
 
 void Session::send_error(const std::string& error) {

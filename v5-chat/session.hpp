@@ -46,9 +46,16 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::awaitable<void> skip(std::uint64_t n);
 
     void handle_login(std::string_view header);
-    // Reads the content of a message to relay, then checks and relays it.
+    // A message to relay whose content is already in the receive buffer: checked, then
+    // relayed, or (a message to everyone) added to the batch.
+    void handle_buffered(const chat::Descriptor& descriptor, std::string_view header,
+                         std::string_view content);
+    // A message to relay whose content is still on its way: read straight into its place.
     asio::awaitable<void> handle_message(const chat::Descriptor& descriptor,
                                          std::string_view header);
+    // Relays the batch as ONE block. Called before anything else happens on this session
+    // (an await, an Error, a private message), so the order everyone sees is unchanged.
+    void relay_batch();
     void send_error(const std::string& error);  // the connection stays
     void fail(const std::string& error);        // Error, then close
     void stop();                                // close now (timeout, overflow, failure)
@@ -59,6 +66,18 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string peer_;
     std::string username_;  // empty until logged in
     bool logged_in_ = false;
+
+    // Messages to everyone that arrived in one read, waiting to be relayed together: one
+    // pointer in each recipient's queue, one buffer in its gather write, for hundreds of
+    // them. The content still sits in buffer_ (nothing moves it before relay_batch()).
+    struct Batched {
+        std::uint16_t type;
+        std::string header;
+        std::string_view content;
+    };
+    std::vector<Batched> batch_;
+    std::size_t batch_bytes_ = 0;
+    bool relayed_ = false;  // relayed something since the reader last let others run
 
     std::vector<char> buffer_;
     std::size_t begin_ = 0;

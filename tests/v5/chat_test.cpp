@@ -14,7 +14,9 @@ const Stage& v5() {
 }
 
 std::unique_ptr<Server> start(std::vector<std::string> args = {}) {
-    return Server::start(v5(), {.args = std::move(args)});
+    ServerOptions options;
+    options.args = std::move(args);
+    return Server::start(v5(), options);
 }
 
 bool is_rfc3339_utc(const std::string& text) {
@@ -40,6 +42,23 @@ std::string utf8(char32_t cp) {
         out += static_cast<char>(0x80 | (cp & 0x3f));
     }
     return out;
+}
+
+// Logs the peers in, in order, and takes the Login events that follows each login.
+testing::AssertionResult log_in_all(std::vector<ChatPeer*> peers) {
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        if (auto done = peers[i]->login(); !done)
+            return done;
+        for (std::size_t j = 0; j < i; ++j) {  // the newcomer hears of the others, oldest first
+            if (auto got = peers[i]->expect_from(kLogin, peers[j]->name()); !got)
+                return got;
+        }
+        for (std::size_t j = 0; j < i; ++j) {  // and the others of the newcomer
+            if (auto got = peers[j]->expect_from(kLogin, peers[i]->name()); !got)
+                return got;
+        }
+    }
+    return testing::AssertionSuccess();
 }
 
 // ------------------------------------------------------------------ login
@@ -163,6 +182,7 @@ TEST(ChatEvents, NewcomerHearsOfEveryoneOldestFirstAndEveryoneOfTheNewcomer) {
     ChatPeer alice(*server, "alice"), bob(*server, "bob"), carol(*server, "carol");
     ASSERT_TRUE(alice.login());
     ASSERT_TRUE(bob.login());
+    EXPECT_TRUE(bob.expect_from(kLogin, "alice"));
     EXPECT_TRUE(alice.expect_from(kLogin, "bob"));
     ASSERT_TRUE(carol.login());
     ChatMessage event;
@@ -180,9 +200,7 @@ TEST(ChatEvents, NewcomerHearsOfEveryoneOldestFirstAndEveryoneOfTheNewcomer) {
 TEST(ChatEvents, LogoutClosesAndEveryoneElseHearsOfIt) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob}));
     ASSERT_TRUE(bob.send(kLogout));
     EXPECT_TRUE(bob.expect_closed());
     EXPECT_TRUE(alice.expect_from(kLogout, "bob"));
@@ -194,14 +212,10 @@ TEST(ChatEvents, LogoutClosesAndEveryoneElseHearsOfIt) {
 TEST(ChatEvents, ADroppedOrResetConnectionIsALogoutToo) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob"), carol(*server, "carol");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(carol.login());
+    ASSERT_TRUE(log_in_all({&alice, &bob, &carol}));
     bob.connection().close();
     carol.connection().reset();
     ChatMessage first, second;
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
-    ASSERT_TRUE(alice.expect_from(kLogin, "carol"));
     ASSERT_TRUE(alice.expect(kLogout, &first));
     ASSERT_TRUE(alice.expect(kLogout, &second));
     std::set<std::string> left{first.json().value("from", ""), second.json().value("from", "")};
@@ -212,9 +226,7 @@ TEST(ChatEvents, ADroppedOrResetConnectionIsALogoutToo) {
 TEST(ChatRelay, ToEveryoneTheSenderTooWithTheServerHeader) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob}));
     for (std::uint16_t type : {kUtf8, kImage, kFile, kVoice}) {
         std::string content = type == kUtf8 ? "héllo" : std::string("\x00\xff\x89PNG", 6);
         std::string header = type == kUtf8 ? "" : R"({"filename": "a.pdf", "extra": 1})";
@@ -239,14 +251,7 @@ TEST(ChatRelay, ToEveryoneTheSenderTooWithTheServerHeader) {
 TEST(ChatRelay, PrivateGoesToThatUserAndTheSenderOnly) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob"), carol(*server, "carol");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(carol.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
-    ASSERT_TRUE(alice.expect_from(kLogin, "carol"));
-    ASSERT_TRUE(bob.expect_from(kLogin, "carol"));
-    ASSERT_TRUE(carol.expect_from(kLogin, "alice"));
-    ASSERT_TRUE(carol.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob, &carol}));
 
     ASSERT_TRUE(alice.send(kUtf8, R"({"to": "bob"})", "psst"));
     ASSERT_TRUE(alice.send(kUtf8, "", "public"));
@@ -264,14 +269,7 @@ TEST(ChatRelay, PrivateGoesToThatUserAndTheSenderOnly) {
 TEST(ChatRelay, EveryRecipientSeesTheSameOrder) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob"), carol(*server, "carol");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(carol.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
-    ASSERT_TRUE(alice.expect_from(kLogin, "carol"));
-    ASSERT_TRUE(bob.expect_from(kLogin, "carol"));
-    ASSERT_TRUE(carol.expect_from(kLogin, "alice"));
-    ASSERT_TRUE(carol.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob, &carol}));
     // Two senders at once, each in many small writes that interleave at the server.
     constexpr int count = 300;
     std::string from_alice, from_bob;
@@ -280,10 +278,12 @@ TEST(ChatRelay, EveryRecipientSeesTheSameOrder) {
         from_bob += frame(kUtf8, "", "b" + std::to_string(i));
     }
     for (std::size_t at = 0; at < std::max(from_alice.size(), from_bob.size()); at += 777) {
-        if (at < from_alice.size())
+        if (at < from_alice.size()) {
             ASSERT_TRUE(alice.send(from_alice.substr(at, 777)));
-        if (at < from_bob.size())
+        }
+        if (at < from_bob.size()) {
             ASSERT_TRUE(bob.send(from_bob.substr(at, 777)));
+        }
     }
     std::vector<std::string> seen[3];
     ChatPeer* peers[3] = {&alice, &bob, &carol};
@@ -299,10 +299,12 @@ TEST(ChatRelay, EveryRecipientSeesTheSameOrder) {
     // And each sender's own messages keep their order.
     int next_a = 0, next_b = 0;
     for (const auto& entry : seen[2]) {
-        if (entry.starts_with("alice:"))
+        if (entry.starts_with("alice:")) {
             EXPECT_EQ(entry, "alice:a" + std::to_string(next_a++));
-        if (entry.starts_with("bob:"))
+        }
+        if (entry.starts_with("bob:")) {
             EXPECT_EQ(entry, "bob:b" + std::to_string(next_b++));
+        }
     }
 }
 
@@ -326,9 +328,7 @@ testing::AssertionResult expect_error(ChatPeer& peer, std::string_view about) {
 TEST(ChatErrors, UnknownToBadUtf8AndBadHeadersAreErrorsAndTheConnectionStays) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob}));
     struct Case {
         std::uint16_t type;
         std::string header, content, about;
@@ -354,13 +354,11 @@ TEST(ChatErrors, UnknownToBadUtf8AndBadHeadersAreErrorsAndTheConnectionStays) {
 
 // ------------------------------------------------------------------ errors that close
 TEST(ChatErrors, AnyOtherTypeAfterLoginIsErrorThenClose) {
-    for (std::uint16_t type : {kLogin, kUsernameExists, kBadUsername, kBadLogin, kError,
-                               std::uint16_t{0}, std::uint16_t{11}, std::uint16_t{65535}}) {
+    for (std::uint16_t type : std::vector<std::uint16_t>{kLogin, kUsernameExists, kBadUsername,
+                                                         kBadLogin, kError, 0, 11, 65535}) {
         auto server = start();
         ChatPeer alice(*server, "alice"), bob(*server, "bob");
-        ASSERT_TRUE(alice.login());
-        ASSERT_TRUE(bob.login());
-        ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
+        ASSERT_TRUE(log_in_all({&alice, &bob}));
         ASSERT_TRUE(bob.send(type, type == kLogin ? login_header("bob2") : ""));
         EXPECT_TRUE(expect_error(bob, "type " + std::to_string(type)));
         EXPECT_TRUE(bob.expect_closed()) << "type " << type;
@@ -396,9 +394,7 @@ TEST(ChatErrors, ContentOverMaxContentIsRefusedBeforeItIsRead) {
     EXPECT_TRUE(early.expect_closed());
 
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob}));
     ASSERT_TRUE(alice.send(kFile, "", std::string(1000, 'x')));
     EXPECT_TRUE(alice.expect_from(kFile, "alice")) << "exactly --max-content is fine";
     ASSERT_TRUE(bob.expect_from(kFile, "alice"));
@@ -411,9 +407,7 @@ TEST(ChatErrors, ContentOverMaxContentIsRefusedBeforeItIsRead) {
 TEST(ChatErrors, APeerThatStopsMidMessageIsForgottenAndNothingPartialIsRelayed) {
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(bob.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
+    ASSERT_TRUE(log_in_all({&alice, &bob}));
     std::string message = frame(kUtf8, "", std::string(5000, 'z'));
     ASSERT_TRUE(alice.send(message.substr(0, 2500)));
     EXPECT_TRUE(bob.expect_nothing(200ms));
@@ -432,13 +426,7 @@ TEST(ChatBackpressure, AReceiverThatNeverReadsIsCutOffWhileOthersKeepReceiving) 
     ChatPeer alice(*server, "alice"), carol(*server, "carol"), sleepy(*server, "sleepy");
     int small = 4096;  // keep the kernel's buffering small so the test sends less
     setsockopt(sleepy.connection().fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(carol.login());
-    ASSERT_TRUE(sleepy.login());
-    ASSERT_TRUE(alice.expect_from(kLogin, "carol"));
-    ASSERT_TRUE(alice.expect_from(kLogin, "sleepy"));
-    ASSERT_TRUE(carol.expect_from(kLogin, "alice"));
-    ASSERT_TRUE(carol.expect_from(kLogin, "sleepy"));
+    ASSERT_TRUE(log_in_all({&alice, &carol, &sleepy}));
 
     // alice sends, alice and carol read everything; sleepy reads nothing. Bounded: at most
     // 64 MiB, i.e. far past any kernel buffer, before sleepy must have been cut off.
@@ -470,8 +458,9 @@ TEST(ChatBackpressure, AReceiverThatNeverReadsIsCutOffWhileOthersKeepReceiving) 
         drain(carol, carol_got, 5s);
         ASSERT_EQ(alice_got, sent) << "the sender must keep receiving its own messages\n"
                                    << server->describe();
-        if (!sleepy_left)
+        if (!sleepy_left) {
             ASSERT_EQ(carol_got, sent) << server->describe();
+        }
     }
     EXPECT_TRUE(sleepy_left) << "sleepy was never cut off after " << sent << " messages\n"
                              << server->describe();

@@ -121,8 +121,10 @@ TEST(ChatClient, ShowsOthersAndSavesTheirFilesSafelyNeverOverwriting) {
     ASSERT_TRUE(bob.expect_from(kLogin, "alice"));
 
     ASSERT_TRUE(bob.send(kUtf8, "", "hi \x1b[31malice"));  // a terminal escape, shown harmless
+    ASSERT_TRUE(bob.expect_from(kUtf8, "bob"));            // his own, back
     ASSERT_TRUE(expect_output(client, "bob: hi ?[31malice"));
     ASSERT_TRUE(bob.send(kUtf8, R"({"to": "alice"})", "just you"));
+    ASSERT_TRUE(bob.expect_from(kUtf8, "bob"));
     ASSERT_TRUE(expect_output(client, "bob -> alice (private): just you"));
     ASSERT_TRUE(bob.send(kUtf8, R"({"to": "nobody"})", "x"));
     ASSERT_TRUE(bob.expect(kError));
