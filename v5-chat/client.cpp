@@ -247,9 +247,10 @@ void Client::handle_command(const std::string& line) {
                                                  : MessageType::Voice;
         // "/file PATH [USER]": a path with spaces works when it names an existing file.
         auto gap = rest.rfind(' ');
+        std::error_code ignored;
         if (rest.empty()) {
             std::cerr << "usage: " << command << " PATH [USER]\n";
-        } else if (std::filesystem::exists(rest) || gap == std::string::npos) {
+        } else if (std::filesystem::exists(rest, ignored) || gap == std::string::npos) {
             send_file(type, rest, std::nullopt);
         } else {
             send_file(type, rest.substr(0, gap), rest.substr(gap + 1));
@@ -344,8 +345,8 @@ int main(int argc, char** argv) {
     asio::io_context io(1);
     Client client(io, options);
     int status = 1;
-    asio::co_spawn(io, client.run(), [&](std::exception_ptr, int result) {
-        status = result;
+    asio::co_spawn(io, client.run(), [&](std::exception_ptr error, int result) {
+        status = error ? 1 : result;
         io.stop();
     });
     // stdin, line by line, handed over to the io_context thread.

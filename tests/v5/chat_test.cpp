@@ -1,5 +1,6 @@
 // SPEC "v5-chat", the server: login, events, relay, errors, limits, backpressure, order.
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <regex>
@@ -467,6 +468,40 @@ TEST(ChatBackpressure, AReceiverThatNeverReadsIsCutOffWhileOthersKeepReceiving) 
     // carol got every message, in order, with sleepy's Logout among them.
     drain(carol, carol_got, 5s);
     EXPECT_EQ(carol_got, sent);
+}
+
+// ------------------------------------------------------------------ scale
+TEST(ChatScale, ThousandsOfConnectionsAndAHundredUsers) {
+    REQUIRE_FEATURE(v5(), Feature::ThousandsOfClients);
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = files.rlim_max;  // for us, and for the server we start
+    setrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur < 2400) {
+        GTEST_SKIP() << "needs 2400 file descriptors, the limit is " << files.rlim_cur;
+    }
+    auto server = start({"--login-timeout", "120"});
+    std::vector<Connection> idle;  // connected, never logging in
+    for (int i = 0; i < 2000; ++i) {
+        idle.push_back(server->connect("idle" + std::to_string(i)));
+    }
+    std::vector<std::unique_ptr<ChatPeer>> users;
+    for (int i = 0; i < 100; ++i) {
+        users.push_back(std::make_unique<ChatPeer>(*server, "u" + std::to_string(i)));
+        ASSERT_TRUE(users.back()->login());
+    }
+    ASSERT_TRUE(users[0]->send(kUtf8, "", "hello"));
+    for (int i = 0; i < 100; ++i) {
+        // u<i> heard of the i before it (oldest first), then of the 99 - i after it.
+        for (int j = 0; j < 100; ++j) {
+            if (j != i) {
+                ASSERT_TRUE(users[i]->expect_from(kLogin, "u" + std::to_string(j)));
+            }
+        }
+        ChatMessage got;
+        ASSERT_TRUE(users[i]->expect_from(kUtf8, "u0", &got));
+        EXPECT_EQ(got.content, "hello");
+    }
 }
 
 // ------------------------------------------------------------------ command line
