@@ -152,6 +152,20 @@ TEST(V4, IdleTimeoutIsAfterTheLastLineNotTheFirst) {
     EXPECT_TRUE(c.expect_eof());
 }
 
+TEST(V4, IdleTimeoutsAndShutdownOnTwoThreads) {
+    // The sweep runs on the server's strand and stops sessions that live on other
+    // strands, on another thread: the path ThreadSanitizer should look at.
+    REQUIRE_FEATURE(v4(), Feature::IdleTimeout);
+    auto server = Server::start(v4(), with_args({"--threads", "2", "--idle-timeout", "2"}));
+    std::vector<Connection> sleepy;
+    ASSERT_TRUE(open_echoing(*server, 200, sleepy));
+    EXPECT_TRUE(expect_all_then_eof(sleepy, "error: idle timeout\n", 10s)) << server->describe();
+    std::vector<Connection> late;
+    ASSERT_TRUE(open_echoing(*server, 200, late));
+    EXPECT_EQ(server->stop(SIGTERM, 2s), 0) << server->describe();
+    EXPECT_TRUE(expect_all_then_eof(late, "server shutting down\n")) << server->describe();
+}
+
 // ------------------------------------------------------------------ shutdown
 
 TEST(V4, ShutdownReachesEveryOneOf500Clients) {
