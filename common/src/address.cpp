@@ -16,8 +16,7 @@ std::string Address::to_string() const {
 std::optional<std::uint16_t> parse_port(std::string_view text) {
     unsigned value = 0;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc{} || end != text.data() + text.size() ||
-        value > 65535) {
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value > 65535) {
         return std::nullopt;
     }
     return static_cast<std::uint16_t>(value);

@@ -66,7 +66,8 @@ TEST_P(EchoServer, EchoesNulAndEveryOtherByteIntact) {
     auto c = server->connect("c");
     std::string binary;
     for (int b = 0; b < 256; ++b) {
-        if (b != '\n' && b != '\r') binary += static_cast<char>(b);
+        if (b != '\n' && b != '\r')
+            binary += static_cast<char>(b);
     }
     binary += '\0';
     ASSERT_TRUE(c.send(binary + "\n"));
@@ -183,7 +184,8 @@ TEST_P(EchoServer, AClientThatLeavesWithoutReadingDoesNotHurtTheServer) {
     {
         auto rude = server->connect("rude");
         std::string lines;
-        for (int i = 0; i < 10000; ++i) lines += "unread line\n";
+        for (int i = 0; i < 10000; ++i)
+            lines += "unread line\n";
         ASSERT_TRUE(rude.send(lines, 20s));
         rude.close();  // never read a byte of the answers
     }

@@ -10,11 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -50,11 +50,14 @@ std::string escape(std::string_view bytes, size_t max_shown) {
         }
     };
     if (bytes.size() <= max_shown) {
-        for (unsigned char c : bytes) put(c);
+        for (unsigned char c : bytes)
+            put(c);
     } else {
-        for (unsigned char c : bytes.substr(0, max_shown / 2)) put(c);
+        for (unsigned char c : bytes.substr(0, max_shown / 2))
+            put(c);
         out += "\"...(" + std::to_string(bytes.size() - max_shown) + " bytes)...\"";
-        for (unsigned char c : bytes.substr(bytes.size() - max_shown / 2)) put(c);
+        for (unsigned char c : bytes.substr(bytes.size() - max_shown / 2))
+            put(c);
     }
     return "\"" + out + "\"";
 }
@@ -113,7 +116,8 @@ Connection Server::connect(std::string name, std::chrono::milliseconds deadline)
     return std::move(*connection);
 }
 
-std::optional<Connection> Server::try_connect(std::string name, std::chrono::milliseconds deadline) {
+std::optional<Connection> Server::try_connect(std::string name,
+                                              std::chrono::milliseconds deadline) {
     auto connection = connect_to(host_, port_, std::move(name), deadline);
     if (connection) {
         connection->attach_to(this);  // failures now carry this server's stderr
@@ -128,8 +132,8 @@ std::optional<int> Server::stop(int signal_number, std::chrono::milliseconds dea
 
 // ---------------------------------------------------------------- Connection
 
-std::optional<Connection> connect_to(const std::string& host, std::uint16_t port,
-                                     std::string name, std::chrono::milliseconds deadline) {
+std::optional<Connection> connect_to(const std::string& host, std::uint16_t port, std::string name,
+                                     std::chrono::milliseconds deadline) {
     auto until = deadline_in(deadline);
     sockaddr_storage storage{};
     socklen_t length = 0;
@@ -138,18 +142,21 @@ std::optional<Connection> connect_to(const std::string& host, std::uint16_t port
         auto* a6 = reinterpret_cast<sockaddr_in6*>(&storage);
         a6->sin6_family = AF_INET6;
         a6->sin6_port = htons(port);
-        if (inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) != 1) return std::nullopt;
+        if (inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) != 1)
+            return std::nullopt;
         length = sizeof *a6;
         family = AF_INET6;
     } else {
         auto* a4 = reinterpret_cast<sockaddr_in*>(&storage);
         a4->sin_family = AF_INET;
         a4->sin_port = htons(port);
-        if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) != 1) return std::nullopt;
+        if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) != 1)
+            return std::nullopt;
         length = sizeof *a4;
     }
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return std::nullopt;
+    if (fd < 0)
+        return std::nullopt;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
@@ -218,7 +225,8 @@ testing::AssertionResult Connection::send(std::string_view bytes,
             bytes.remove_prefix(static_cast<size_t>(n));
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             pollfd p{fd_, POLLOUT, 0};
             if (poll(&p, 1, remaining_ms(until)) <= 0) {
@@ -239,7 +247,8 @@ size_t Connection::send_some(std::string_view bytes) {
 }
 
 bool Connection::fill(Clock::time_point deadline) {
-    if (eof_) return false;
+    if (eof_)
+        return false;
     for (;;) {
         char chunk[65536];
         ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
@@ -251,11 +260,13 @@ bool Connection::fill(Clock::time_point deadline) {
             eof_ = true;
             return false;
         }
-        if (errno == EINTR) continue;
+        if (errno == EINTR)
+            continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             pollfd p{fd_, POLLIN, 0};
             int ready = poll(&p, 1, remaining_ms(deadline));
-            if (ready <= 0) return false;  // deadline
+            if (ready <= 0)
+                return false;  // deadline
             continue;
         }
         error_ = std::strerror(errno);  // a reset counts as the end of the stream
@@ -269,7 +280,8 @@ testing::AssertionResult Connection::expect_bytes(std::string_view expected,
     auto until = deadline_in(deadline);
     while (buffer_.size() < expected.size() &&
            std::string_view(buffer_) == expected.substr(0, buffer_.size())) {
-        if (!fill(until)) break;
+        if (!fill(until))
+            break;
     }
     if (buffer_.size() >= expected.size() &&
         std::string_view(buffer_).substr(0, expected.size()) == expected) {
@@ -332,7 +344,8 @@ std::optional<std::string> Connection::read_line(std::chrono::milliseconds deadl
             buffer_.erase(0, newline + 1);
             return line;
         }
-        if (!fill(until)) return std::nullopt;
+        if (!fill(until))
+            return std::nullopt;
     }
 }
 
@@ -349,7 +362,8 @@ std::string Connection::take_buffered() {
 }
 
 void Connection::half_close() {
-    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+    if (fd_ >= 0)
+        ::shutdown(fd_, SHUT_WR);
 }
 
 void Connection::reset() {
@@ -372,8 +386,8 @@ void Connection::close() {
 size_t open_fd_count(pid_t pid) {
     size_t count = 0;
     std::error_code error;
-    for ([[maybe_unused]] auto& entry : std::filesystem::directory_iterator(
-             "/proc/" + std::to_string(pid) + "/fd", error)) {
+    for ([[maybe_unused]] auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
         ++count;
     }
     return count;

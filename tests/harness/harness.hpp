@@ -38,9 +38,9 @@ private:
 };
 
 struct ServerOptions {
-    std::vector<std::string> args;      // extra arguments, after --address 127.0.0.1:0
-    bool pass_address = true;           // false: the test passes its own address/port
-    bool pass_test_args = true;         // false: leave out the stage's test_args
+    std::vector<std::string> args;  // extra arguments, after --address 127.0.0.1:0
+    bool pass_address = true;       // false: the test passes its own address/port
+    bool pass_test_args = true;     // false: leave out the stage's test_args
     // process.working_directory empty: the server runs in a fresh temporary directory of
     // its own (server->directory()), so files it writes (server.log, uploads) never meet.
     ProcessOptions process;
@@ -64,7 +64,8 @@ public:
 
     Connection connect(std::string name, std::chrono::milliseconds deadline = 5s);
     // Tries to connect; an error message instead of a Connection when it cannot.
-    std::optional<Connection> try_connect(std::string name, std::chrono::milliseconds deadline = 5s);
+    std::optional<Connection> try_connect(std::string name,
+                                          std::chrono::milliseconds deadline = 5s);
 
     // "v3 server (pid 123)" plus its stderr: the tail of every failure message.
     std::string describe() const;
@@ -143,8 +144,8 @@ private:
 };
 
 // Opens a connection to host:port without a Server (for peers and own-address tests).
-std::optional<Connection> connect_to(const std::string& host, std::uint16_t port,
-                                     std::string name, std::chrono::milliseconds deadline = 5s);
+std::optional<Connection> connect_to(const std::string& host, std::uint16_t port, std::string name,
+                                     std::chrono::milliseconds deadline = 5s);
 
 // Number of open file descriptors of a process (from /proc/PID/fd).
 size_t open_fd_count(pid_t pid);

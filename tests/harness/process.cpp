@@ -246,8 +246,6 @@ std::optional<int> Process::wait_exit(Clock::time_point deadline) {
     return exit_status_;
 }
 
-bool Process::running() {
-    return !wait_exit(Clock::now()).has_value();
-}
+bool Process::running() { return !wait_exit(Clock::now()).has_value(); }
 
 }  // namespace course::test

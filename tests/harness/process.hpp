@@ -29,7 +29,7 @@ inline Clock::time_point deadline_in(std::chrono::milliseconds base) {
 }
 
 struct ProcessOptions {
-    std::string working_directory;                  // empty: the test's own
+    std::string working_directory;                 // empty: the test's own
     std::map<std::string, std::string> extra_env;  // added to the test's environment
 };
 

@@ -15,18 +15,18 @@
 namespace course::test {
 
 enum class Feature {
-    SingleShotEcho,     // v1: one read, one write, close
-    LineProtocol,       // the echo line protocol of v2..v4
-    ConcurrentClients,  // more than one client served at once
-    ThousandsOfClients, // 2000+ concurrent connections
-    OperatorConsole,    // server stdin lines go to every client
-    GracefulStop,       // SIGINT/SIGTERM: clean exit 0 within 2 s
-    ShutdownBroadcast,  // every client hears "server shutting down"
-    IdleTimeout,        // --idle-timeout
-    ErrorLogFile,       // server.log / --log-file
-    PositionalPort,     // `v4-server 7878`
-    ChatProtocol,       // the binary chat protocol of v5
-    PngUpload,          // the PNG upload server of v6
+    SingleShotEcho,      // v1: one read, one write, close
+    LineProtocol,        // the echo line protocol of v2..v4
+    ConcurrentClients,   // more than one client served at once
+    ThousandsOfClients,  // 2000+ concurrent connections
+    OperatorConsole,     // server stdin lines go to every client
+    GracefulStop,        // SIGINT/SIGTERM: clean exit 0 within 2 s
+    ShutdownBroadcast,   // every client hears "server shutting down"
+    IdleTimeout,         // --idle-timeout
+    ErrorLogFile,        // server.log / --log-file
+    PositionalPort,      // `v4-server 7878`
+    ChatProtocol,        // the binary chat protocol of v5
+    PngUpload,           // the PNG upload server of v6
 };
 
 std::string_view feature_name(Feature feature);
@@ -64,11 +64,11 @@ std::string source_dir();
 }  // namespace course::test
 
 // Skips the current test, visibly, when the stage lacks the feature it checks.
-#define REQUIRE_FEATURE(stage_, feature_)                                                   \
-    do {                                                                                    \
-        if (!(stage_).has(feature_)) {                                                      \
-            GTEST_SKIP() << (stage_).id << " does not have "                                \
-                         << ::course::test::feature_name(feature_)                          \
-                         << " (the stage x feature table is in tests/harness/stages.cpp)";  \
-        }                                                                                   \
+#define REQUIRE_FEATURE(stage_, feature_)                                                  \
+    do {                                                                                   \
+        if (!(stage_).has(feature_)) {                                                     \
+            GTEST_SKIP() << (stage_).id << " does not have "                               \
+                         << ::course::test::feature_name(feature_)                         \
+                         << " (the stage x feature table is in tests/harness/stages.cpp)"; \
+        }                                                                                  \
     } while (false)

@@ -74,7 +74,8 @@ TEST(V1Server, AClientThatVanishesIsForgotten) {
 
 TEST(V1Client, SendsItsWordsAsOneLineAndPrintsTheReply) {
     auto server = Server::start(v1());
-    ClientRun r = run_client(v1().client_path(), {"--address", server->address(), "hello", "there"}, "");
+    ClientRun r =
+        run_client(v1().client_path(), {"--address", server->address(), "hello", "there"}, "");
     EXPECT_EQ(r.exit_status, 0) << r.err;
     EXPECT_EQ(r.out, "hello there\n");
 }

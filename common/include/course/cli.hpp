@@ -17,9 +17,10 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 
 // Adds `--address HOST:PORT`, validated by parse_address, stored into `address`, whose
 // current value is shown as the default in --help.
-CLI::Option* add_address_option(CLI::App& app, Address& address,
-                                std::string_view help = "address to listen on (port 0: any free port)",
-                                std::string name = "--address");
+CLI::Option* add_address_option(
+    CLI::App& app, Address& address,
+    std::string_view help = "address to listen on (port 0: any free port)",
+    std::string name = "--address");
 
 // Prints exactly "listening on HOST:PORT" on stdout and flushes, so whoever started the
 // server (a test, the tour, you) knows the real port once connections are accepted.
