@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <asio/ip/address.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -53,10 +54,31 @@ void print_row(Result& result, const Common& common) {
               << result.extra << std::endl;
 }
 
-double process_cpu_seconds(int pid) {
-    if (pid <= 0) {
+namespace {
+
+// The CPU time of every thread of the process, in nanoseconds, from /proc/PID/task/*/schedstat
+// (its first field). Far finer than /proc/PID/stat's clock ticks (10 ms): a server that used
+// 0.3 s of CPU in a run is measured to the microsecond, not to 3 %. -1 if unavailable.
+double schedstat_seconds(int pid) {
+    std::error_code error;
+    std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", error);
+    if (error) {
         return -1;
     }
+    unsigned long long total_ns = 0;
+    bool any = false;
+    for (const auto& task : tasks) {
+        std::ifstream file(task.path() / "schedstat");
+        unsigned long long ns = 0;
+        if (file >> ns) {
+            total_ns += ns;
+            any = true;
+        }
+    }
+    return any ? static_cast<double>(total_ns) / 1e9 : -1;
+}
+
+double stat_seconds(int pid) {
     std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
@@ -76,6 +98,16 @@ double process_cpu_seconds(int pid) {
         }
     }
     return -1;
+}
+
+}  // namespace
+
+double process_cpu_seconds(int pid) {
+    if (pid <= 0) {
+        return -1;
+    }
+    double seconds = schedstat_seconds(pid);
+    return seconds >= 0 ? seconds : stat_seconds(pid);
 }
 
 long resident_kib(int pid) {

@@ -44,7 +44,8 @@ inline constexpr const char* csv_header =
 
 void print_row(Result& result, const Common& common);
 
-// utime + stime of a whole process (all its threads), from /proc/PID/stat. -1 if unreadable.
+// CPU seconds of a whole process (all its threads): /proc/PID/task/*/schedstat (nanoseconds),
+// else utime + stime from /proc/PID/stat (clock ticks). -1 if unreadable.
 double process_cpu_seconds(int pid);
 // VmRSS of a process in KiB, from /proc/PID/status. -1 if unreadable.
 long resident_kib(int pid);
