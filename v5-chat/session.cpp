@@ -121,6 +121,14 @@ awaitable<void> Session::reader() {
                 continue;
             }
             relay_batch();
+            if (logged_in_ && d.type == static_cast<std::uint16_t>(chat::MessageType::Logout)) {
+                done_reading_ = true;  // the writer flushes what is queued, then closes
+                break;
+            }
+            if (logged_in_ && !chat::carries_content(d.type)) {
+                fail("unexpected " + chat::type_name(d.type) + " message after login");
+                break;  // on the descriptor alone: its header may never come
+            }
             co_await fill(chat::descriptor_size + d.header_size);
             std::string header(buffered().substr(chat::descriptor_size, d.header_size));
             consume(chat::descriptor_size + d.header_size);
@@ -133,12 +141,8 @@ awaitable<void> Session::reader() {
                     static const Outgoing bad_login = make_message(chat::MessageType::BadLogin);
                     deliver(bad_login);
                 }
-            } else if (d.type == static_cast<std::uint16_t>(chat::MessageType::Logout)) {
-                done_reading_ = true;  // the writer flushes what is queued, then closes
-            } else if (chat::carries_content(d.type)) {
-                co_await handle_message(d, header);
             } else {
-                fail("unexpected " + chat::type_name(d.type) + " message after login");
+                co_await handle_message(d, header);  // content still on its way
             }
             mid_message = false;
         }
@@ -148,7 +152,7 @@ awaitable<void> Session::reader() {
                          mid_message ? " in the middle of a message" : "");
         }
     }
-    relay_batch();  // (empty unless the loop ended on an error reply)
+    relay_batch();  // a safety net: every exit above has relayed the batch already
     room_.leave(*this);
     done_reading_ = true;
     if (writer_idle_) {
