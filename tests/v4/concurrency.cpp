@@ -124,14 +124,15 @@ testing::AssertionResult open_echoing(Server& server, std::size_t count,
 }
 
 testing::AssertionResult serve_concurrently(const Stage& stage, std::size_t count,
-                                            const std::vector<std::string>& server_args) {
+                                            const std::vector<std::string>& server_args,
+                                            std::chrono::milliseconds deadline) {
     if (raise_open_file_limit() < count + 100) {
         return testing::AssertionFailure()
                << "the open-file limit is too low for " << count << " connections (ulimit -n)";
     }
     auto server = Server::start(stage, with_args(server_args));
     std::vector<Connection> connections;
-    return open_echoing(*server, count, connections);
+    return open_echoing(*server, count, connections, deadline);
 }
 
 testing::AssertionResult expect_all_then_eof(std::vector<Connection>& connections,

@@ -22,8 +22,10 @@ testing::AssertionResult open_echoing(Server& server, std::size_t count,
 
 // Starts the stage's server (with `server_args`) and checks open_echoing for `count`
 // clients: the "2000 concurrent clients" test.
+// A stage expected to fail can pass a shorter `deadline`: a failure waits that long.
 testing::AssertionResult serve_concurrently(const Stage& stage, std::size_t count = 2000,
-                                            const std::vector<std::string>& server_args = {});
+                                            const std::vector<std::string>& server_args = {},
+                                            std::chrono::milliseconds deadline = 20s);
 
 // Reads from every connection until each has sent exactly `expected` and then closed.
 testing::AssertionResult expect_all_then_eof(std::vector<Connection>& connections,
