@@ -14,6 +14,6 @@ set logscale y 10
 plot for [t in targets] data.'/echo-'.t.'.dat' using 1:2 title t lw 2 pt 7
 
 set output out.'/p99'.suffix.'.'.format
-set title 'Echo, 64-byte lines: 99th percentile latency (median of rounds)'
+set title "Echo, 64-byte lines: p99 latency of the answers that came (median of rounds)\nv2 and v3 leave most clients unanswered: see 'served' in results.md"
 set ylabel 'p99 latency (microseconds)'
 plot for [t in targets] data.'/echo-'.t.'.dat' using 1:3 title t lw 2 pt 7
