@@ -152,7 +152,8 @@ stop() {  # stop PID: SIGTERM, then SIGKILL after 5 s
 # load ROUND MODE ARGS...: one loadgen run; its row goes to the CSV, a summary to the terminal.
 load() {
     local round=$1 row status=0 mode target connections ops rate p50 p99 errors notes; shift
-    row=$("$LOADGEN" "$@" 2>>"$WORK/loadgen.err") || status=$?
+    # A server that never answers must not stall the whole run: 2 minutes at most per run.
+    row=$(timeout --kill-after=5 120 "$LOADGEN" "$@" 2>>"$WORK/loadgen.err") || status=$?
     if [[ -z $row ]]; then
         say "  $* : no result (exit $status)"; tail -n 3 "$WORK/loadgen.err" >&2; return 0
     fi
