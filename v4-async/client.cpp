@@ -1,5 +1,6 @@
 // v4-client: the echo client, async: stdin lines go out while the server's lines come in,
 // two coroutines on one thread (v3's client needed a second thread for that).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,6 +119,9 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // Asio makes the descriptors it waits on non-blocking. Our stdin shares its open file
+    // with the shell that started us (a terminal, say), so put its flags back when we leave.
+    int stdin_flags = ::fcntl(STDIN_FILENO, F_GETFL);
     int status = 1;
     asio::co_spawn(io, send_stdin(server), asio::detached);
     asio::co_spawn(io, receive_lines(server), [&](std::exception_ptr, int result) {
@@ -125,5 +129,8 @@ int main(int argc, char** argv) {
         io.stop();  // the server has closed: stop reading stdin too
     });
     io.run();
+    if (stdin_flags != -1) {
+        ::fcntl(STDIN_FILENO, F_SETFL, stdin_flags);
+    }
     return status;
 }
