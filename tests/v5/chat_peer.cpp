@@ -56,9 +56,28 @@ std::string login_header(std::string_view name) {
     return nlohmann::json{{"to", std::string(name)}}.dump();
 }
 
-nlohmann::json ChatMessage::json() const {
-    return nlohmann::json::parse(header, nullptr, false);
+bool matches_digits(std::string_view text, std::string_view pattern) {
+    if (text.size() != pattern.size())
+        return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        bool digit = text[i] >= '0' && text[i] <= '9';
+        if (pattern[i] == 'd' ? !digit : text[i] != pattern[i])
+            return false;
+    }
+    return true;
 }
+
+std::string without_timestamps(std::string bytes) {
+    constexpr std::size_t length = 24;
+    for (std::size_t at = 0; at + length <= bytes.size(); ++at) {
+        if (is_timestamp(std::string_view(bytes).substr(at, length))) {
+            bytes.replace(at, length, "2026-11-22T12:00:00.123Z");
+        }
+    }
+    return bytes;
+}
+
+nlohmann::json ChatMessage::json() const { return nlohmann::json::parse(header, nullptr, false); }
 
 std::string ChatMessage::describe() const {
     return "type " + std::to_string(type) + ", header " + escape(header) + ", content " +
@@ -68,17 +87,13 @@ std::string ChatMessage::describe() const {
 ChatPeer::ChatPeer(Server& server, std::string name)
     : server_(&server), name_(name), connection_(server.connect(std::move(name))) {}
 
-std::string ChatPeer::label() const {
-    return connection_.label();
-}
+std::string ChatPeer::label() const { return connection_.label(); }
 
 testing::AssertionResult ChatPeer::failure(const std::string& what) const {
     return testing::AssertionFailure() << label() << " " << what << "\n" << server_->describe();
 }
 
-testing::AssertionResult ChatPeer::send(std::string_view bytes) {
-    return connection_.send(bytes);
-}
+testing::AssertionResult ChatPeer::send(std::string_view bytes) { return connection_.send(bytes); }
 
 testing::AssertionResult ChatPeer::send(std::uint16_t type, std::string_view header,
                                         std::string_view content) {

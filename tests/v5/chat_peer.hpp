@@ -33,6 +33,15 @@ std::string frame(std::uint16_t type, std::string_view header = {}, std::string_
 std::string descriptor(std::uint16_t type, std::uint16_t header_size, std::uint64_t content_size);
 std::string login_header(std::string_view name);  // {"to": NAME}
 
+// "2026-11-22T12:00:00.123Z": digits where the pattern has 'd' (no std::regex: GCC 12 warns
+// inside it under the sanitizers).
+bool matches_digits(std::string_view text, std::string_view pattern);
+inline bool is_timestamp(std::string_view text) {
+    return matches_digits(text, "dddd-dd-ddTdd:dd:dd.dddZ");
+}
+// Every timestamp in `bytes` replaced by 2026-11-22T12:00:00.123Z.
+std::string without_timestamps(std::string bytes);
+
 struct ChatMessage {
     std::uint16_t type = 0;
     std::uint32_t reserved = 0;
@@ -43,7 +52,7 @@ struct ChatMessage {
 };
 
 class ChatPeer {
-  public:
+public:
     ChatPeer(Server& server, std::string name);
     Connection& connection() { return connection_; }
     const std::string& name() const { return name_; }
@@ -72,7 +81,7 @@ class ChatPeer {
     bool closed() const { return eof_; }
     std::string label() const;
 
-  private:
+private:
     bool fill(Clock::time_point deadline);
     testing::AssertionResult failure(const std::string& what) const;
 
