@@ -23,7 +23,11 @@ if(NOT TARGET course::asio)
     find_path(COURSE_ASIO_INCLUDE_DIR asio.hpp REQUIRED)
     add_library(course_asio INTERFACE IMPORTED GLOBAL)
     target_include_directories(course_asio SYSTEM INTERFACE ${COURSE_ASIO_INCLUDE_DIR})
-    target_compile_definitions(course_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+    # ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio 1.22 picks aligned_alloc or operator new by
+    # what the standard headers included before it declare, so two files can disagree
+    # and free() what the other new-ed; ASan rightly reports that. One choice for all.
+    target_compile_definitions(course_asio INTERFACE
+        ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_DISABLE_STD_ALIGNED_ALLOC)
     target_link_libraries(course_asio INTERFACE Threads::Threads)
     add_library(course::asio ALIAS course_asio)
 endif()

@@ -5,7 +5,7 @@
 
 TOUR_TMP=$(mktemp -d "${TMPDIR:-/tmp}/course-tour-XXXXXX")
 TOUR_PIDS=()
-trap 'for p in "${TOUR_PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TOUR_TMP"' EXIT
+trap 'for p in "${TOUR_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TOUR_TMP"' EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }   # a stage's title
 narrate() { printf '   %s\n' "$*"; }                # what to notice

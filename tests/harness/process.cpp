@@ -33,6 +33,9 @@ static int remaining_ms(Clock::time_point deadline) {
 Process::Process(const std::string& path, const std::vector<std::string>& args,
                  const ProcessOptions& options)
     : path_(path) {
+    // Writing to the stdin of a child that has already exited must be a failed write,
+    // not a SIGPIPE that kills the whole test binary.
+    signal(SIGPIPE, SIG_IGN);
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe2 failed: " + std::string(std::strerror(errno)));
@@ -67,6 +70,7 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
     }
     if (pid_ == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);  // die with the test, whatever happens to it
+        signal(SIGPIPE, SIG_DFL);  // the test ignores SIGPIPE; the program under test must not
         if (getppid() != parent) {
             _exit(127);
         }
