@@ -47,29 +47,27 @@ asio::awaitable<std::optional<std::size_t>> read_some(tcp::socket& socket,
     co_return error ? 0 : n;
 }
 
-asio::awaitable<Outcome> receive(tcp::socket& socket, const UploadSettings& settings) {
-    TempFile file(settings.data_dir);
+using Clock = std::chrono::steady_clock;
+
+// Reads, walks and writes until IEND, an error or EOF. Each read moves `deadline` on;
+// nothing else happens per read for the timeout: no timer armed and cancelled each time.
+asio::awaitable<Outcome> walk_upload(tcp::socket& socket, TempFile& file,
+                                     const UploadSettings& settings, Clock::time_point& deadline) {
     PngWalker walker(settings.max_upload_bytes);
     auto buffer = std::make_unique<std::byte[]>(kBufferSize);
-    asio::steady_timer timer(socket.get_executor());
-
     for (;;) {
-        auto n = co_await read_some(socket, timer, asio::buffer(buffer.get(), kBufferSize),
-                                    settings.read_timeout);
-        if (!n) {
-            co_return Outcome{{},
-                              "read timeout (" + std::to_string(settings.read_timeout.count()) +
-                                  " s without data)"};
-        }
-        if (*n == 0) {
+        auto [error, n] =
+            co_await socket.async_read_some(asio::buffer(buffer.get(), kBufferSize), use_tuple);
+        if (error) {  // EOF, a reset, or cancelled by the watchdog
             co_return Outcome{{},
                               walker.bytes_seen() == 0
                                   ? "nothing received"
                                   : "upload ended before IEND (after " +
                                         std::to_string(walker.bytes_seen()) + " bytes)"};
         }
+        deadline = Clock::now() + settings.read_timeout;
         // Walk first, write second: a slice the walker refuses never reaches the disk.
-        std::span<const std::byte> slice(buffer.get(), *n);
+        std::span<const std::byte> slice(buffer.get(), n);
         auto status = walker.feed(slice);
         if (status == PngWalker::Status::Error) {
             co_return Outcome{{}, walker.error()};
@@ -79,6 +77,31 @@ asio::awaitable<Outcome> receive(tcp::socket& socket, const UploadSettings& sett
             co_return Outcome{file.commit(), {}};
         }
     }
+}
+
+// Completes once `deadline` has passed without being moved on: the peer went silent.
+asio::awaitable<void> watchdog(const Clock::time_point& deadline) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (deadline > Clock::now()) {
+        timer.expires_at(deadline);
+        auto [cancelled] = co_await timer.async_wait(use_tuple);
+        if (cancelled) {
+            co_return;  // the upload finished first
+        }
+    }
+}
+
+asio::awaitable<Outcome> receive(tcp::socket& socket, const UploadSettings& settings) {
+    TempFile file(settings.data_dir);  // outlives both coroutines below
+    auto deadline = Clock::now() + settings.read_timeout;
+    // Whichever finishes first cancels the other (Asio's awaitable operators).
+    auto result = co_await (walk_upload(socket, file, settings, deadline) || watchdog(deadline));
+    if (result.index() == 1) {
+        co_return Outcome{
+            {},
+            "read timeout (" + std::to_string(settings.read_timeout.count()) + " s without data)"};
+    }
+    co_return std::get<0>(std::move(result));
 }
 
 // After an error the peer may still be sending. Closing now, with its bytes unread, would
