@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "session.hpp"
 
@@ -15,8 +14,10 @@ Outgoing make_message(chat::MessageType type, std::string_view header, std::stri
     chat::encode_descriptor({static_cast<std::uint16_t>(type),
                              static_cast<std::uint16_t>(header.size()), 0, content.size()},
                             out);
-    std::memcpy(out + chat::descriptor_size, header.data(), header.size());
-    std::memcpy(out + chat::descriptor_size + header.size(), content.data(), content.size());
+    // std::copy, not memcpy: an empty string_view may hold a null pointer, and memcpy
+    // from null is undefined even for 0 bytes (UBSan says so).
+    out = std::copy(header.begin(), header.end(), out + chat::descriptor_size);
+    std::copy(content.begin(), content.end(), out);
     return message;
 }
 
