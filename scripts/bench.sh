@@ -86,15 +86,18 @@ free_port() {  # a port nobody listens on now (for the peers that cannot take po
 
 # start NAME COMMAND...: runs a course server (it prints `listening on HOST:PORT`), waits up to
 # 10 s for that line, and sets server_pid and server_address.
+starts=0     # numbers each server start, so every start keeps its own stderr in bench-logs/
 start() {
     local name=$1; shift
-    (cd "$WORK" && exec "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err") &
+    starts=$((starts + 1))
+    local log="$WORK/$name.$starts.err"
+    (cd "$WORK" && exec "$@" </dev/null >"$WORK/$name.out" 2>"$log") &
     server_pid=$!
     started+=("$server_pid")
     local deadline=$((SECONDS + 10))
     until grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null; do
         if ! kill -0 "$server_pid" 2>/dev/null || ((SECONDS > deadline)); then
-            say "bench.sh: $name did not start:"; cat "$WORK/$name.err" >&2; return 1
+            say "bench.sh: $name did not start:"; cat "$log" >&2; return 1
         fi
         sleep 0.05
     done
