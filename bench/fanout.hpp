@@ -20,13 +20,13 @@ namespace loadgen {
 // Message `seq` is its number in 12 decimal digits, then letters that depend on it, so a
 // receiver checks every byte: a lost, repeated, reordered or damaged message is an error.
 class Payload {
-  public:
+public:
     explicit Payload(std::size_t size);
     std::size_t size() const { return size_; }
     void append(std::string& out, std::uint64_t seq) const;
     bool matches(std::uint64_t seq, std::string_view content) const;
 
-  private:
+private:
     std::size_t size_;
     std::string letters_;
 };
@@ -34,7 +34,7 @@ class Payload {
 // Bytes received on one connection and not yet parsed. Parsers look at [data(), data()+size())
 // and consume() what they used; fill() reads more, moving the rest to the front first.
 class ReceiveBuffer {
-  public:
+public:
     explicit ReceiveBuffer(std::size_t capacity = 256 * 1024) : bytes_(capacity) {}
     const char* data() const { return bytes_.data() + begin_; }
     std::size_t size() const { return end_ - begin_; }
@@ -42,7 +42,7 @@ class ReceiveBuffer {
     // Reads at least one byte; makes room for `needed` unparsed bytes (a big message).
     asio::awaitable<void> fill(asio::ip::tcp::socket& socket, std::size_t needed = 0);
 
-  private:
+private:
     std::vector<char> bytes_;
     std::size_t begin_ = 0, end_ = 0;
 };
@@ -71,7 +71,7 @@ struct Fanout {
 
     Result result(const char* mode) const;
 
-  private:
+private:
     asio::steady_timer wakeup_;  // the sender sleeps on it while its window is full
     bool sender_waiting_ = false;
 };

@@ -52,13 +52,13 @@ long resident_kib(int pid);
 
 // Measures a process's CPU time between start() and stop(); does nothing for pid 0.
 class CpuMeter {
-  public:
+public:
     explicit CpuMeter(int pid) : pid_(pid) {}
     void start() { begin_ = process_cpu_seconds(pid_); }
     void stop() { end_ = process_cpu_seconds(pid_); }
     double seconds() const { return pid_ > 0 && begin_ >= 0 && end_ >= 0 ? end_ - begin_ : -1; }
 
-  private:
+private:
     int pid_;
     double begin_ = -1, end_ = -1;
 };

@@ -19,6 +19,4 @@ void SharedStream::stop_reading() {
     socket_.shutdown_receive();
 }
 
-void SharedStream::shutdown_both() const {
-    socket_.shutdown_both();
-}
+void SharedStream::shutdown_both() const { socket_.shutdown_both(); }

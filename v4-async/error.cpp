@@ -5,23 +5,17 @@
 namespace {
 
 class ServerCategory final : public std::error_category {
-  public:
+public:
     const char* name() const noexcept override { return "server"; }
 
     std::string message(int value) const override {
         switch (static_cast<ErrorType>(value)) {
-            case ErrorType::connection_failed:
-                return "connection failed";
-            case ErrorType::timeout:
-                return "timeout";
-            case ErrorType::message_too_long:
-                return "message too long";
-            case ErrorType::client_vanished:
-                return "client vanished";
-            case ErrorType::incomplete_line:
-                return "incomplete line";
-            case ErrorType::write_timeout:
-                return "write timeout";
+            case ErrorType::connection_failed: return "connection failed";
+            case ErrorType::timeout: return "timeout";
+            case ErrorType::message_too_long: return "message too long";
+            case ErrorType::client_vanished: return "client vanished";
+            case ErrorType::incomplete_line: return "incomplete line";
+            case ErrorType::write_timeout: return "write timeout";
         }
         return "unknown error " + std::to_string(value);
     }

@@ -14,7 +14,7 @@
 #include <system_error>
 
 class Logger {
-  public:
+public:
     // Opens (appends to) `path`; throws spdlog::spdlog_ex when it cannot.
     explicit Logger(const std::string& path);
 
@@ -29,7 +29,7 @@ class Logger {
 
     static std::string peer_name(const asio::ip::tcp::endpoint& peer);  // "127.0.0.1:51234"
 
-  private:
+private:
     void write(std::string_view peer, std::error_code kind, std::string_view detail);
 
     std::shared_ptr<spdlog::logger> file_;

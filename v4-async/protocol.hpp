@@ -20,7 +20,7 @@ constexpr std::string_view kShuttingDown = "server shutting down\n";
 
 // One connection's position in the protocol: are we inside a line too long to answer?
 class LineEcho {
-  public:
+public:
     struct Answer {
         std::size_t reply_size = 0;  // buffer[0, reply_size) is what to send back
         std::size_t rest_begin = 0;  // buffer[rest_begin, end): the unterminated line so far,
@@ -36,6 +36,6 @@ class LineEcho {
     // True while the rest of a too-long line is being dropped.
     bool discarding() const { return discarding_; }
 
-  private:
+private:
     bool discarding_ = false;
 };

@@ -29,7 +29,7 @@ struct ServerOptions {
 constexpr std::chrono::milliseconds kGoodbyeGrace{1000};
 
 class Server {
-  public:
+public:
     // Binds and listens; throws std::system_error (e.g. "Address already in use").
     Server(asio::io_context& io, const ServerOptions& options, Logger& logger);
 
@@ -39,7 +39,7 @@ class Server {
     // session have finished: after a signal, and the last session's goodbye.
     void start();
 
-  private:
+private:
     asio::awaitable<void> accept_connections();
     asio::awaitable<void> stop_on_signal();
     asio::awaitable<void> sweep_idle_sessions();

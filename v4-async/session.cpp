@@ -38,17 +38,13 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
         s.stop_ = Stop::shutdown;  // accepted just as the server began to stop
     }
     switch (s.stop_) {
-        case Stop::shutdown:
-            co_await s.say_goodbye(kShuttingDown);
-            break;
+        case Stop::shutdown: co_await s.say_goodbye(kShuttingDown); break;
         case Stop::idle:
             s.logger_.report(s.peer_, ErrorType::timeout, "silent for {} s",
                              std::chrono::duration<double>(s.idle_timeout_).count());
             co_await s.say_goodbye(kIdleTimeout);
             break;
-        case Stop::exit:
-            co_await s.drain();
-            break;
+        case Stop::exit: co_await s.drain(); break;
         case Stop::none:  // EOF or an error: nothing left to say
             break;
     }

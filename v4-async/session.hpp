@@ -24,7 +24,7 @@ class Logger;
 class Shutdown;
 
 class Session : public std::enable_shared_from_this<Session> {
-  public:
+public:
     using Clock = std::chrono::steady_clock;
     enum class Stop : std::uint8_t { none, idle, shutdown, exit };
 
@@ -49,7 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     bool closing() const { return closing_.load(std::memory_order_relaxed); }
 
-  private:
+private:
     friend class Shutdown;  // for the list hooks below
 
     asio::awaitable<void> serve();                 // until EOF, error, exit or stop

@@ -9,9 +9,7 @@
 Shutdown::Shutdown(asio::any_io_executor executor)
     : all_left_(executor, asio::steady_timer::time_point::max()) {}
 
-Session* Shutdown::next_of(Session* session) {
-    return session->next_;
-}
+Session* Shutdown::next_of(Session* session) { return session->next_; }
 
 bool Shutdown::join(Session& session) {
     std::lock_guard lock(mutex_);

@@ -31,7 +31,7 @@
 class Session;
 
 class Shutdown {
-  public:
+public:
     // `executor` runs all_left(); the server passes its control strand.
     explicit Shutdown(asio::any_io_executor executor);
 
@@ -59,7 +59,7 @@ class Shutdown {
         }
     }
 
-  private:
+private:
     static Session* next_of(Session* session);
 
     mutable std::mutex mutex_;

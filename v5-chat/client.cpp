@@ -71,7 +71,7 @@ static void print(const std::string& line) {
 }
 
 class Client {
-  public:
+public:
     Client(asio::io_context& io, Options options)
         : socket_(io), wake_(io), options_(std::move(options)) {
         wake_.expires_at(asio::steady_timer::time_point::max());
@@ -87,7 +87,7 @@ class Client {
         }
     }
 
-  private:
+private:
     awaitable<Message> read_message();
     awaitable<void> writer();
     void process_input();
@@ -287,22 +287,15 @@ void Client::show(const Message& message) {
         who += " -> " + printable(*header.to) + " (private)";
     }
     switch (message.type()) {
-        case MessageType::Login:
-            print(when + " * " + who + " joined");
-            return;
-        case MessageType::Logout:
-            print(when + " * " + who + " left");
-            return;
+        case MessageType::Login: print(when + " * " + who + " joined"); return;
+        case MessageType::Logout: print(when + " * " + who + " left"); return;
         case MessageType::Error:
             print(when + " error: " + printable(header.error.value_or("?")));
             return;
-        case MessageType::Utf8:
-            print(when + " " + who + ": " + printable(message.content));
-            return;
+        case MessageType::Utf8: print(when + " " + who + ": " + printable(message.content)); return;
         case MessageType::File:
         case MessageType::Image:
-        case MessageType::Voice:
-            break;
+        case MessageType::Voice: break;
         default:
             std::cerr << "unexpected " << chat::type_name(message.descriptor.type) << " message\n";
             return;

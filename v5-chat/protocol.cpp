@@ -11,26 +11,16 @@ using nlohmann::json;
 
 std::string type_name(std::uint16_t type) {
     switch (static_cast<MessageType>(type)) {
-        case MessageType::Login:
-            return "Login";
-        case MessageType::Logout:
-            return "Logout";
-        case MessageType::UsernameExists:
-            return "UsernameExists";
-        case MessageType::BadUsername:
-            return "BadUsername";
-        case MessageType::BadLogin:
-            return "BadLogin";
-        case MessageType::Image:
-            return "Image";
-        case MessageType::Utf8:
-            return "Utf8";
-        case MessageType::File:
-            return "File";
-        case MessageType::Voice:
-            return "Voice";
-        case MessageType::Error:
-            return "Error";
+        case MessageType::Login: return "Login";
+        case MessageType::Logout: return "Logout";
+        case MessageType::UsernameExists: return "UsernameExists";
+        case MessageType::BadUsername: return "BadUsername";
+        case MessageType::BadLogin: return "BadLogin";
+        case MessageType::Image: return "Image";
+        case MessageType::Utf8: return "Utf8";
+        case MessageType::File: return "File";
+        case MessageType::Voice: return "Voice";
+        case MessageType::Error: return "Error";
     }
     return "unknown (" + std::to_string(type) + ")";
 }
@@ -239,9 +229,7 @@ bool is_valid_utf8(std::string_view bytes) {
     return true;
 }
 
-static bool is_control(char32_t cp) {
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
+static bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
 
 // Unicode's White_Space property outside ASCII (the ASCII ones are controls or U+0020).
 static bool is_whitespace(char32_t cp) {
@@ -251,9 +239,7 @@ static bool is_whitespace(char32_t cp) {
 }
 
 // Not White_Space, but just as invisible: a name made of them looks like someone else's.
-static bool is_invisible(char32_t cp) {
-    return cp == 0x200b || cp == 0xfeff;
-}
+static bool is_invisible(char32_t cp) { return cp == 0x200b || cp == 0xfeff; }
 
 static bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
@@ -292,22 +278,14 @@ UsernameProblem check_username(std::string_view name) {
 
 std::string_view describe(UsernameProblem problem) {
     switch (problem) {
-        case UsernameProblem::none:
-            return "fine";
-        case UsernameProblem::empty:
-            return "empty";
-        case UsernameProblem::too_long:
-            return "longer than 32 bytes";
-        case UsernameProblem::not_utf8:
-            return "not UTF-8";
-        case UsernameProblem::control:
-            return "contains a control character";
-        case UsernameProblem::whitespace:
-            return "contains whitespace";
-        case UsernameProblem::invisible:
-            return "contains an invisible character";
-        case UsernameProblem::reserved:
-            return "reserved for the server";
+        case UsernameProblem::none: return "fine";
+        case UsernameProblem::empty: return "empty";
+        case UsernameProblem::too_long: return "longer than 32 bytes";
+        case UsernameProblem::not_utf8: return "not UTF-8";
+        case UsernameProblem::control: return "contains a control character";
+        case UsernameProblem::whitespace: return "contains whitespace";
+        case UsernameProblem::invisible: return "contains an invisible character";
+        case UsernameProblem::reserved: return "reserved for the server";
     }
     return "?";
 }

@@ -29,7 +29,7 @@ Outgoing make_message(chat::MessageType type, std::string_view header = {},
 class Session;
 
 class Room {
-  public:
+public:
     // Logs the session in under session->username(). Answers Login, sends the newcomer a
     // Login event for everyone already here (oldest first) and everyone else a Login event
     // for the newcomer. Returns false, and changes nothing, when the name is taken.
@@ -43,7 +43,7 @@ class Room {
 
     std::size_t size() const { return members_.size(); }
 
-  private:
+private:
     struct Member {
         std::shared_ptr<Session> session;
         Outgoing joined;  // this member's Login event, built once and replayed to newcomers

@@ -23,7 +23,7 @@ struct Settings {
 };
 
 class Session : public std::enable_shared_from_this<Session> {
-  public:
+public:
     Session(asio::ip::tcp::socket socket, Room& room, const Settings& settings);
 
     // Spawns the reader, the writer and the login timer.
@@ -34,7 +34,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     const std::string& username() const { return username_; }
 
-  private:
+private:
     asio::awaitable<void> reader();
     asio::awaitable<void> writer();
 

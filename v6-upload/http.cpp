@@ -63,9 +63,7 @@ HttpServer::HttpServer(std::filesystem::path data_dir, std::string url)
     });
 }
 
-HttpServer::~HttpServer() {
-    stop();
-}
+HttpServer::~HttpServer() { stop(); }
 
 course::Address HttpServer::bind(const course::Address& address) {
     int port = address.port;

@@ -15,7 +15,7 @@ class Server;
 }
 
 class HttpServer {
-  public:
+public:
     // `url` normalised ("images", or "" for the root).
     HttpServer(std::filesystem::path data_dir, std::string url);
     ~HttpServer();  // stops and joins
@@ -25,7 +25,7 @@ class HttpServer {
     void start();  // serves on a thread of its own
     void stop();
 
-  private:
+private:
     std::filesystem::path data_dir_;
     std::string prefix_;  // "/images/"
     std::unique_ptr<httplib::Server> http_;

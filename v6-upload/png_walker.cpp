@@ -15,9 +15,7 @@ std::uint32_t big_endian(const unsigned char* p) {
            std::uint32_t{p[3]};
 }
 
-bool is_letter(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+bool is_letter(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 }  // namespace
 
@@ -129,8 +127,7 @@ PngWalker::Status PngWalker::feed(std::span<const std::byte> bytes) {
                     crc_complete();
                 }
                 break;
-            case State::End:
-                break;
+            case State::End: break;
         }
     }
     if (left > 0 && status_ == Status::Done) {

@@ -13,7 +13,7 @@
 #include <string>
 
 class PngWalker {
-  public:
+public:
     enum class Status {
         NeedMore,  // fine so far: feed the next bytes
         Done,      // IEND read and checked: the file is complete
@@ -34,7 +34,7 @@ class PngWalker {
 
     static constexpr std::uint32_t kMaxChunkLength = 0x7fffffff;  // PNG's own limit, 2^31-1
 
-  private:
+private:
     enum class State { Signature, Header, Data, Crc, End };
 
     Status fail(std::string reason);

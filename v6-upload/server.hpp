@@ -8,7 +8,7 @@
 #include "session.hpp"
 
 class Server {
-  public:
+public:
     // Binds and listens at once (throws std::system_error), so the caller knows the port.
     Server(asio::io_context& io, const course::Address& address);
 
@@ -18,7 +18,7 @@ class Server {
     // `settings` must outlive the io_context's run().
     void start(const UploadSettings& settings);
 
-  private:
+private:
     asio::awaitable<void> accept_loop(const UploadSettings& settings);
 
     asio::ip::tcp::acceptor acceptor_;

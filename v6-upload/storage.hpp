@@ -21,7 +21,7 @@ std::size_t remove_stale_temporaries(const std::filesystem::path& data_dir);
 // An upload in progress: a fresh temporary file, created with O_EXCL (never someone
 // else's), removed by the destructor unless commit() gave it its final name.
 class TempFile {
-  public:
+public:
     explicit TempFile(const std::filesystem::path& data_dir);  // throws std::system_error
     ~TempFile();
     TempFile(const TempFile&) = delete;
@@ -33,7 +33,7 @@ class TempFile {
 
     const std::filesystem::path& path() const { return path_; }
 
-  private:
+private:
     std::filesystem::path data_dir_;
     std::filesystem::path path_;
     int fd_ = -1;

@@ -9,9 +9,7 @@
 namespace course::test {
 namespace {
 
-const Stage& v3() {
-    return stage("v3");
-}
+const Stage& v3() { return stage("v3"); }
 
 TEST(V3Client, PrintsOperatorLinesWithoutWaitingForInput) {
     REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
@@ -40,9 +38,7 @@ TEST(V3Client, ExitsZeroWhenTheServerStops) {
     EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << client.stderr_text();
 }
 
-TEST(V3Lesson, TheTranscriptMatchesARealRun) {
-    EXPECT_TRUE(replay_transcript(v3()));
-}
+TEST(V3Lesson, TheTranscriptMatchesARealRun) { EXPECT_TRUE(replay_transcript(v3())); }
 
 }  // namespace
 }  // namespace course::test

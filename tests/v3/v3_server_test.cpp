@@ -12,9 +12,7 @@
 namespace course::test {
 namespace {
 
-const Stage& v3() {
-    return stage("v3");
-}
+const Stage& v3() { return stage("v3"); }
 
 ServerOptions threads(int count) {
     ServerOptions options;

@@ -13,13 +13,9 @@
 namespace course::test {
 namespace {
 
-const Stage& v4() {
-    return stage("v4");
-}
+const Stage& v4() { return stage("v4"); }
 
-TEST(V4Client, TheLessonTranscript) {
-    EXPECT_TRUE(replay_transcript(v4()));
-}
+TEST(V4Client, TheLessonTranscript) { EXPECT_TRUE(replay_transcript(v4())); }
 
 TEST(V4Client, PrintsEachLineAsItArrivesAndExitsWhenTheServerCloses) {
     auto server = Server::start(v4());

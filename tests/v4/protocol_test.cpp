@@ -60,13 +60,9 @@ void check_every_split(const std::string& stream) {
     }
 }
 
-TEST(LineEcho, PlainLinesCrLfAndEmptyLines) {
-    check_every_split("hello\r\nworld\n\n\r\na\rb\n");
-}
+TEST(LineEcho, PlainLinesCrLfAndEmptyLines) { check_every_split("hello\r\nworld\n\n\r\na\rb\n"); }
 
-TEST(LineEcho, ExitEndsTheAnswers) {
-    check_every_split("one\nexit\r\ntwo\n");
-}
+TEST(LineEcho, ExitEndsTheAnswers) { check_every_split("one\nexit\r\ntwo\n"); }
 
 TEST(LineEcho, LimitsAtEveryBoundary) {
     std::string at(kMaxLine, 'a');

@@ -10,7 +10,7 @@ namespace course::test {
 namespace {
 
 class V6Config : public testing::Test {
-  protected:
+protected:
     std::string write_config(const std::string& text) {
         std::string path = dir_.path() + "/my-config.toml";
         std::ofstream(path) << text;

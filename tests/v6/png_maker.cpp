@@ -49,9 +49,7 @@ std::string png_chunk(std::string_view type, std::string_view data) {
            be32(static_cast<std::uint32_t>(crc));
 }
 
-std::string png_signature() {
-    return std::string("\x89PNG\r\n\x1a\n", 8);
-}
+std::string png_signature() { return std::string("\x89PNG\r\n\x1a\n", 8); }
 
 std::string make_png(std::uint32_t width, std::uint32_t height) {
     return image_without_iend(width, height) + png_chunk("IEND", "");

@@ -258,7 +258,7 @@ TEST(V6Upload, AfterKillNineMidUploadARestartCleansUp) {
 
 // The client: prints the link, refuses a non-PNG before sending, reports errors.
 class V6Client : public testing::Test {
-  protected:
+protected:
     std::string write(const std::string& name, const std::string& bytes) {
         std::string path = files_.path() + "/" + name;
         std::ofstream(path, std::ios::binary) << bytes;

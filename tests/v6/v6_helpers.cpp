@@ -103,9 +103,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     return true;
 }
 
-std::string name_of(const std::string& link) {
-    return link.substr(link.rfind('/') + 1);
-}
+std::string name_of(const std::string& link) { return link.substr(link.rfind('/') + 1); }
 
 std::string read_file(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
