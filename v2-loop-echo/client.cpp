@@ -2,6 +2,7 @@
 //
 // Lockstep is enough for an echo: every line we send gets exactly one line back.
 // (v3's server also speaks up on its own, so v3's client has to listen all the time.)
+#include <cerrno>
 #include <iostream>
 #include <string>
 #include <system_error>
@@ -41,6 +42,12 @@ private:
     std::string buffer_;
 };
 
+// A reset is how the server's kernel answers bytes sent after the server closed (a line
+// typed after `exit`, say): the server is gone all the same, as if we had read EOF.
+bool closed_by_server(const std::system_error& error) {
+    return error.code().value() == ECONNRESET || error.code().value() == EPIPE;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +76,9 @@ int main(int argc, char** argv) {
             std::cout << reply << std::flush;
         }
     } catch (const std::system_error& error) {
+        if (closed_by_server(error)) {
+            return 0;
+        }
         std::cerr << "v2-client: " << error.what() << "\n";
         return 1;
     }
