@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "chat_peer.hpp"
+#include "utf8.hpp"
 
 namespace course::test {
 namespace {
@@ -14,26 +15,6 @@ std::unique_ptr<Server> start(std::vector<std::string> args = {}) {
     ServerOptions options;
     options.args = std::move(args);
     return Server::start(v5(), options);
-}
-
-std::string utf8(char32_t cp) {
-    std::string out;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xc0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xe0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-    return out;
 }
 
 // Logs the peers in, in order, and takes the Login events that follows each login.
