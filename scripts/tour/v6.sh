@@ -10,6 +10,7 @@ else
 print("GET that link: %d %s, %d bytes" % (r.status, r.headers["Content-Type"], len(b)))' "$link" | show
 fi
 head -c 3000 v6-upload/sample.png >"$SERVER_DIR/half.png"
-"$BIN/v6-upload-client" --address "$SERVER_ADDRESS" "$SERVER_DIR/half.png" 2>&1 | show
+# The client exits 1 here, as it should: the tour goes on.
+{ "$BIN/v6-upload-client" --address "$SERVER_ADDRESS" "$SERVER_DIR/half.png" 2>&1 || true; } | show
 narrate "Half a file: an error, and nothing partial stored: data_dir holds $(ls -A "$SERVER_DIR/uploads" | wc -l) file, the complete upload."
 stop_server
