@@ -356,11 +356,6 @@ std::string Connection::read_to_eof(std::chrono::milliseconds deadline) {
     return std::exchange(buffer_, {});
 }
 
-std::string Connection::take_buffered() {
-    fill(Clock::now());
-    return std::exchange(buffer_, {});
-}
-
 void Connection::half_close() {
     if (fd_ >= 0)
         ::shutdown(fd_, SHUT_WR);

@@ -117,8 +117,6 @@ public:
     std::optional<std::string> read_line(std::chrono::milliseconds deadline = 5s);
     // Everything until the server closes.
     std::string read_to_eof(std::chrono::milliseconds deadline = 5s);
-    // Whatever has arrived, without waiting.
-    std::string take_buffered();
     bool peer_closed() const { return eof_; }
 
     void half_close();  // shutdown(SHUT_WR): "I am done sending"

@@ -149,6 +149,31 @@ void Process::close_stdin() {
     }
 }
 
+bool Process::read_stdout_chunk(Clock::time_point deadline) {
+    while (!stdout_closed_) {
+        pollfd p{stdout_fd_, POLLIN, 0};
+        int ready = poll(&p, 1, remaining_ms(deadline));
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ready <= 0) {
+            return false;  // the deadline
+        }
+        char chunk[4096];
+        ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            stdout_closed_ = true;
+            break;
+        }
+        stdout_buffer_.append(chunk, static_cast<size_t>(n));
+        return true;
+    }
+    return false;
+}
+
 std::optional<std::string> Process::read_stdout_line(Clock::time_point deadline) {
     for (;;) {
         auto newline = stdout_buffer_.find('\n');
@@ -157,47 +182,14 @@ std::optional<std::string> Process::read_stdout_line(Clock::time_point deadline)
             stdout_buffer_.erase(0, newline + 1);
             return line;
         }
-        if (stdout_closed_) {
-            return std::nullopt;
+        if (!read_stdout_chunk(deadline)) {
+            return std::nullopt;  // closed or the deadline: what was read stays buffered
         }
-        pollfd p{stdout_fd_, POLLIN, 0};
-        int ready = poll(&p, 1, remaining_ms(deadline));
-        if (ready < 0 && errno == EINTR) {
-            continue;
-        }
-        if (ready <= 0) {
-            return std::nullopt;  // deadline
-        }
-        char chunk[4096];
-        ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            stdout_closed_ = true;
-            continue;
-        }
-        stdout_buffer_.append(chunk, static_cast<size_t>(n));
     }
 }
 
 std::string Process::read_stdout_to_end(Clock::time_point deadline) {
-    while (!stdout_closed_ && Clock::now() < deadline) {
-        pollfd p{stdout_fd_, POLLIN, 0};
-        int ready = poll(&p, 1, remaining_ms(deadline));
-        if (ready <= 0) {
-            continue;
-        }
-        char chunk[4096];
-        ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            stdout_closed_ = true;
-        } else {
-            stdout_buffer_.append(chunk, static_cast<size_t>(n));
-        }
+    while (read_stdout_chunk(deadline)) {
     }
     return std::exchange(stdout_buffer_, {});
 }

@@ -61,6 +61,10 @@ public:
     bool running();
 
 private:
+    // Reads what stdout has now (waiting until the deadline) into stdout_buffer_; false
+    // once it is closed or the deadline passes.
+    bool read_stdout_chunk(Clock::time_point deadline);
+
     std::string path_;
     pid_t pid_ = -1;
     int stdin_fd_ = -1;
