@@ -47,3 +47,24 @@ stop_server() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
 }
+
+# http_get URL FILE: GET an http:// link with bash alone (its /dev/tcp), saves the body to
+# FILE and prints "GET that link: STATUS, TYPE, N bytes". No curl or python on a fresh
+# machine, and none needed: HTTP/1.0 is a few lines of text.
+http_get() {
+    local url=$1 file=$2
+    local rest=${url#http://}
+    local host_port=${rest%%/*} path="/${rest#*/}" response="$file.response" fd
+    exec {fd}<>"/dev/tcp/${host_port%:*}/${host_port##*:}"
+    printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$host_port" >&"$fd"
+    cat <&"$fd" >"$response"
+    exec {fd}<&-
+    # The header ends at the first empty line ("\r\n"); the body is what follows it.
+    local blank_at status type
+    blank_at=$(grep -m1 -boa $'^\r$' "$response" | cut -d: -f1)
+    [ -n "$blank_at" ] || { echo "GET that link: no HTTP answer"; return 0; }
+    tail -c +"$((blank_at + 3))" "$response" >"$file"
+    status=$(head -n1 "$response" | cut -d' ' -f2)
+    type=$(grep -im1 '^content-type:' "$response" | cut -d' ' -f2 | tr -d '\r')
+    echo "GET that link: $status $type, $(wc -c <"$file") bytes"
+}

@@ -142,6 +142,25 @@ void Process::write_stdin(std::string_view bytes) {
     }
 }
 
+std::size_t Process::offer_stdin(std::string_view bytes) {
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+        ssize_t n = write(stdin_fd_, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EPIPE) {
+            break;  // the child closed its end: what it did not read, it did not want
+        }
+        if (n < 0) {
+            throw std::runtime_error("writing to the child's stdin: " +
+                                     std::string(std::strerror(errno)));
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    return written;
+}
+
 void Process::close_stdin() {
     if (stdin_fd_ >= 0) {
         close(stdin_fd_);

@@ -45,6 +45,10 @@ public:
     const std::string& path() const { return path_; }
 
     void write_stdin(std::string_view bytes);  // all of it, or throws
+    // As much as the child takes: stops, without an error, once the child has closed its
+    // stdin (it exited, or will never read). For input a program may rightly ignore, like
+    // a client that exits because its connection was refused. Returns the bytes written.
+    std::size_t offer_stdin(std::string_view bytes);
     void close_stdin();
 
     // The next line of stdout, without its "\n"; nothing if the deadline passes or the
