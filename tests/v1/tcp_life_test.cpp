@@ -14,7 +14,7 @@
 namespace course::test {
 namespace {
 
-const Stage& v1() { return stage("v1"); }
+const Stage& v1() { return v1(); }
 
 // Looks at the kernel's table until `wanted` holds or the deadline passes. The kernel
 // moves a connection to its next state when a packet arrives, which a test cannot wait
@@ -176,6 +176,31 @@ TEST(V1Tcp, WaitingClientsFinishTheirHandshakeInTheAcceptQueue) {
     EXPECT_TRUE(second.expect_bytes("me too\n", 10s));
     EXPECT_TRUE(eventually([&] { return accept_queue() == 0; }))
         << "once v1 accepts the third client, the queue is empty; it holds " << accept_queue();
+}
+
+TEST(V1Tcp, TheClientHalfClosesRightAfterItsMessage) {
+    // v1-client's shutdown(SHUT_WR): its FIN follows the message at once, so while v1 is
+    // busy elsewhere its side sits in FIN_WAIT_2 (and v1's, unaccepted, in CLOSE_WAIT).
+    auto server = Server::start(v1());
+    auto holder = server->connect("holder");  // v1 waits in recv for this one
+    std::uint16_t holder_port = local_port_of(holder.fd());
+    Process client(v1().client_path(), {"--address", server->address(), "hello"});
+    auto client_has_sent_its_fin = [&] {
+        for (const auto& entry : tcp_entries_with_port(server->port())) {
+            if (entry.remote_port == server->port() && entry.local_port != holder_port &&
+                entry.state == TcpState::FinWait2) {
+                return true;
+            }
+        }
+        return false;
+    };
+    EXPECT_TRUE(eventually(client_has_sent_its_fin))
+        << "v1-client's connection should be in FIN_WAIT_2: message sent, FIN sent and "
+           "acknowledged";
+    ASSERT_TRUE(holder.send("go\n"));
+    EXPECT_TRUE(holder.expect_bytes("go\n"));
+    EXPECT_EQ(client.read_stdout_to_end(deadline_in(5s)), "hello\n");
+    EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << client.stderr_text();
 }
 
 }  // namespace
