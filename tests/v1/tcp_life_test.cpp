@@ -14,7 +14,7 @@
 namespace course::test {
 namespace {
 
-const Stage& v1() { return v1(); }
+const Stage& v1() { return stage("v1"); }
 
 // Looks at the kernel's table until `wanted` holds or the deadline passes. The kernel
 // moves a connection to its next state when a packet arrives, which a test cannot wait
