@@ -108,6 +108,15 @@ std::string head_of(int status, std::string_view reason, std::string_view type,
                        keep_alive ? "" : "Connection: close\r\n");
 }
 
+// Waits for `operation` or the deadline, whichever comes first: true if the operation
+// finished first and without an error. (Asio's awaitable operators: `a || b` runs both
+// and cancels the one that did not finish.)
+template <typename Operation>
+asio::awaitable<bool> before(asio::steady_timer& deadline, Operation operation) {
+    auto result = co_await (std::move(operation) || deadline.async_wait(use_tuple));
+    co_return result.index() == 0 && !std::get<0>(std::get<0>(result));
+}
+
 // An open file descriptor, closed when it goes out of scope.
 struct File {
     int fd = -1;
@@ -165,18 +174,6 @@ asio::awaitable<void> HttpServer::accept_connections() {
         asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket), peer), asio::detached);
     }
 }
-
-namespace {
-
-// Waits for `operation` or the deadline, whichever comes first: true if the operation
-// finished first and without an error.
-template <typename Operation>
-asio::awaitable<bool> before(asio::steady_timer& deadline, Operation operation) {
-    auto result = co_await (std::move(operation) || deadline.async_wait(use_tuple));
-    co_return result.index() == 0 && !std::get<0>(std::get<0>(result));
-}
-
-}  // namespace
 
 asio::awaitable<bool> HttpServer::send(tcp::socket& socket, asio::steady_timer& deadline,
                                        const std::string& head, int fd, std::uint64_t size) {
