@@ -3,8 +3,14 @@
 #include <spdlog/common.h>
 
 #include <toml++/toml.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
+
+#include "course/timeout.hpp"
 
 namespace {
 
@@ -118,7 +124,16 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
             } else if (name == "max_upload_bytes") {
                 config.max_upload_bytes = get_positive(node, name, source);
             } else if (name == "read_timeout_secs") {
-                config.read_timeout_secs = get_positive(node, name, source);
+                // The course's rule for every timeout: positive, finite, at most a year.
+                // 1e10 s would overflow the clock arithmetic and time out every upload at once.
+                auto seconds = get_positive(node, name, source);
+                auto timeout = course::timeout_from_seconds(static_cast<double>(seconds));
+                if (!timeout) {
+                    throw KeyError{where(source, node.source()) +
+                                   ": read_timeout_secs must be at most 31536000 (a year), got " +
+                                   std::to_string(seconds)};
+                }
+                config.read_timeout = *timeout;
             } else {
                 result.warnings.push_back(where(source, key.source()) + ": unknown key '" +
                                           std::string(name) + "' (ignored)");
@@ -134,18 +149,30 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
 }
 
 ConfigResult load_config(const std::string& path, bool given) {
+    ConfigResult result;
+    std::error_code error;
+    auto status = std::filesystem::status(path, error);
+    if (!given && status.type() == std::filesystem::file_type::not_found) {
+        result.config = Config{};  // no ./config.toml: the defaults, and we say so
+        result.warnings.push_back("no " + path + ": using the defaults");
+        return result;
+    }
+    // Anything else that is not a readable file is an error, never a silent default:
+    // a missing --config, a directory, a file we may not read.
+    if (std::filesystem::is_directory(status)) {
+        result.error = path + ": is a directory, not a config file";
+        return result;
+    }
     std::ifstream file(path, std::ios::binary);
     if (!file) {
-        ConfigResult result;
-        if (given) {
-            result.error = path + ":1: cannot read the config file";
-        } else {
-            result.config = Config{};
-            result.warnings.push_back("no " + path + ": using the defaults");
-        }
+        result.error = path + ": cannot read the config file (" + std::strerror(errno) + ")";
         return result;
     }
     std::ostringstream text;
     text << file.rdbuf();
+    if (file.bad()) {
+        result.error = path + ": cannot read the config file";
+        return result;
+    }
     return parse_config(text.str(), path);
 }

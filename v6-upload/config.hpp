@@ -1,6 +1,7 @@
 // The server's settings: config.toml (the seed's keys and ours), then the command line.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -21,7 +22,7 @@ struct Config {
     // Ours.
     std::optional<course::Address> http_bind = course::Address{"127.0.0.1", 7071};  // none: off
     std::uint64_t max_upload_bytes = 32 * 1024 * 1024;
-    std::uint64_t read_timeout_secs = 30;
+    std::chrono::milliseconds read_timeout{30'000};  // read_timeout_secs: 1 to 31536000
 };
 
 struct ConfigResult {

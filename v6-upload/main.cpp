@@ -1,7 +1,12 @@
 // v6-upload-server: PNG uploads over TCP, each answered with a link; the links served
-// over HTTP. Settings come from config.toml (seed 000's keys, and a few of ours).
+// over HTTP. Seed 000, in C++ on v4's skeleton (server, shutdown, error log, session).
+// Settings come from config.toml (seed 000's keys, and a few of ours).
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <asio/io_context.hpp>
+#include <csignal>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -9,19 +14,29 @@
 #include "config.hpp"
 #include "course/cli.hpp"
 #include "course/logging.hpp"
-#include "http.hpp"
+#include "logger.hpp"
 #include "server.hpp"
-#include "session.hpp"
 #include "storage.hpp"
 
 namespace {
 
-// The command line wins over the file: parsed first, applied after the file is read.
-struct Overrides {
-    std::string config_path = "./config.toml";
-    std::optional<course::Address> address;
-    std::optional<course::Address> http_address;
-};
+// Every connection is a file descriptor, and the default soft limit is often 1024: far
+// from 10 000. An unprivileged process may raise its soft limit up to the hard limit.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    auto soft = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            limit.rlim_cur = soft;
+        }
+    }
+    spdlog::info("open-file limit: {} (was {}, hard limit {})", limit.rlim_cur, soft,
+                 limit.rlim_max);
+}
 
 // A config problem: one line on stderr, exit status 2.
 int config_error(const std::string& message) {
@@ -32,22 +47,25 @@ int config_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Overrides overrides;
+    std::string config_path = "./config.toml";
     course::Address address{"127.0.0.1", 7070}, http_address{"127.0.0.1", 7071};
+    std::string log_file = "server.log";
     CLI::App app{"v6-upload-server: PNG uploads over TCP, answered with a link"};
     auto* config_option =
-        app.add_option("--config", overrides.config_path, "the settings file (TOML)")
-            ->capture_default_str();
+        app.add_option("--config", config_path, "the settings file (TOML)")->capture_default_str();
     auto* address_option = course::add_address_option(
         app, address, "address for uploads (port 0: any free port); overrides bind_ip_port");
     auto* http_option = course::add_address_option(
         app, http_address, "serve the uploads over HTTP here; overrides http_bind, turns HTTP on",
         "--http-address");
+    app.add_option("--log-file", log_file, "file that errors are appended to")
+        ->capture_default_str();
     if (auto exit_status = course::parse_command_line(app, argc, argv)) {
         return *exit_status;
     }
 
-    ConfigResult loaded = load_config(overrides.config_path, config_option->count() > 0);
+    // The command line wins over the file: parsed first, applied after the file is read.
+    ConfigResult loaded = load_config(config_path, config_option->count() > 0);
     if (!loaded.config) {
         return config_error(loaded.error);
     }
@@ -59,7 +77,7 @@ int main(int argc, char** argv) {
         config.http_bind = http_address;
     }
     if (config.server_fqdn.empty() && !config.http_bind) {
-        return config_error(overrides.config_path +
+        return config_error(config_path +
                             ": server_fqdn is empty and HTTP is off: the links would point "
                             "nowhere (set server_fqdn, or http_bind / --http-address)");
     }
@@ -67,51 +85,40 @@ int main(int argc, char** argv) {
     for (const auto& warning : loaded.warnings) {
         spdlog::warn("{}", warning);
     }
+    raise_open_file_limit();
+    // A file-size limit (ulimit -f) kills a process that writes past it with SIGXFSZ;
+    // ignored, it is an error from write() (EFBIG) like a full disk: one upload fails,
+    // answered, and the server goes on. SIGPIPE: sendfile() to a client that left.
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
 
+    ServerOptions options;
+    options.address = config.bind_ip_port;
+    options.http_address = config.http_bind;
+    options.idle_timeout = config.read_timeout;
+    options.data_dir = config.data_dir;
+    options.max_upload_bytes = config.max_upload_bytes;
+    options.protocol = config.protocol;
+    options.host = config.server_fqdn;
+    options.url = config.url;
     try {
-        asio::io_context io;
-        Server server(io, config.bind_ip_port);
-
-        // Make data_dir, and clear what a killed server left half-written.
+        // data_dir must hold unnamed files (O_TMPFILE): find out now, not at the first upload.
         std::filesystem::create_directories(config.data_dir);
-        if (auto stale = remove_stale_temporaries(config.data_dir)) {
-            spdlog::info("removed {} stale temporary file(s) from {}", stale,
-                         config.data_dir.string());
-        }
+        TempFile{config.data_dir};
 
-        std::optional<HttpServer> http;
-        std::string host = config.server_fqdn;
-        std::optional<course::Address> http_bound;
-        if (config.http_bind) {
-            http.emplace(config.data_dir, config.url);
-            http_bound = http->bind(*config.http_bind);
-            if (host.empty()) {
-                host = http_bound->to_string();  // the links point at our own HTTP side
-            }
-        }
-        UploadSettings settings{
-            config.data_dir, config.max_upload_bytes,
-            std::chrono::seconds(config.read_timeout_secs),
-            config.protocol + "://" + host + "/" + (config.url.empty() ? "" : config.url + "/")};
-
-        asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const asio::error_code&, int) { io.stop(); });
-        server.start(settings);
-        if (http) {
-            http->start();
-        }
+        Logger logger(log_file);
+        asio::io_context io(1);  // the hint: one thread
+        Server server(io, options, logger);
+        server.start();
         course::announce_listening(server.local_address());
-        if (http_bound) {
-            std::cout << "http on " << http_bound->to_string() << std::endl;
+        if (auto http = server.http_address()) {
+            std::cout << "http on " << http->to_string() << std::endl;
         }
         spdlog::info("uploads into {}, links like {}NAME", config.data_dir.string(),
-                     settings.link_prefix);
-        io.run();
-        spdlog::info("stopping");
-        // Leaving this scope stops HTTP, then destroys the io_context with every upload in
-        // progress: their temporary files are removed by TempFile's destructor.
+                     server.link_prefix());
+        io.run();  // returns when no work is left: after a signal, once every session is gone
     } catch (const std::exception& error) {
-        spdlog::error("{}", error.what());
+        spdlog::error("{}", error.what());  // "bind: Address already in use", data_dir ...
         return 1;
     }
 }

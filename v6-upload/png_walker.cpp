@@ -74,6 +74,7 @@ void PngWalker::crc_complete() {
 PngWalker::Status PngWalker::feed(std::span<const std::byte> bytes) {
     auto p = reinterpret_cast<const unsigned char*>(bytes.data());
     std::size_t left = bytes.size();
+    std::uint64_t total_before = total_;
 
     // Copies up to `want` bytes into small_; true once it holds that many.
     auto gather = [&](std::size_t want) {
@@ -130,9 +131,7 @@ PngWalker::Status PngWalker::feed(std::span<const std::byte> bytes) {
             case State::End: break;
         }
     }
-    if (left > 0 && status_ == Status::Done) {
-        return fail("data after IEND");
-    }
+    used_ = static_cast<std::size_t>(total_ - total_before);
     // A slice cut right after a header may leave an empty chunk waiting for its CRC;
     // that is fine: the CRC comes with the next slice.
     return status_;

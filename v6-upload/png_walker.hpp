@@ -24,9 +24,14 @@ public:
     explicit PngWalker(std::uint64_t max_bytes);
 
     // Walks `bytes`, which continue what came before. A slice may cut anything anywhere:
-    // the signature, a length, a type, the data, a CRC. Bytes after a complete IEND are an
-    // error ("data after IEND"): the file would not be the one the peer meant to send.
+    // the signature, a length, a type, the data, a CRC. The file ends with IEND's CRC:
+    // bytes after it are not part of it, and the walker does not look at them (Done stays
+    // Done), so the verdict never depends on whether they came in the same slice.
     Status feed(std::span<const std::byte> bytes);
+
+    // How many bytes of the last slice fed belong to the file: all of them, except in the
+    // slice that holds the end of IEND and more (and 0 in any slice after that).
+    std::size_t used() const { return used_; }
 
     Status status() const { return status_; }
     const std::string& error() const { return error_; }  // e.g. "bad CRC in chunk IDAT"
@@ -43,6 +48,7 @@ private:
 
     std::uint64_t max_bytes_;
     std::uint64_t total_ = 0;  // bytes consumed so far
+    std::size_t used_ = 0;     // of the last slice
     State state_ = State::Signature;
     Status status_ = Status::NeedMore;
     std::string error_;

@@ -2,18 +2,61 @@
 
 #include <spdlog/spdlog.h>
 
-using asio::ip::tcp;
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/use_awaitable.hpp>
+#include <csignal>
+#include <memory>
 
-Server::Server(asio::io_context& io, const course::Address& address) : acceptor_(io) {
-    tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    asio::error_code error;
-    acceptor_.bind(endpoint, error);
+#include "error.hpp"
+#include "logger.hpp"
+#include "session.hpp"
+
+namespace {
+
+const auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+asio::ip::tcp::endpoint to_endpoint(const course::Address& address) {
+    return {asio::ip::make_address(address.host), address.port};
+}
+
+void log_exception(std::exception_ptr error) {  // for co_spawn: a coroutine that threw
     if (error) {
-        throw std::system_error(error, "bind " + address.to_string());
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            spdlog::error("unexpected: {}", e.what());
+        }
     }
-    acceptor_.listen();
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, const ServerOptions& options, Logger& logger)
+    : io_(io),
+      options_(options),
+      logger_(logger),
+      control_(asio::make_strand(io)),
+      // This constructor opens, sets SO_REUSEADDR, binds and listens (backlog SOMAXCONN):
+      // v3's four Berkeley calls in one line.
+      acceptor_(control_, to_endpoint(options.address)),
+      signals_(control_, SIGINT, SIGTERM),
+      sweep_timer_(control_),
+      shutdown_(control_) {
+    std::string host = options.host;
+    if (options.http_address) {
+        http_.emplace(io.get_executor(), to_endpoint(*options.http_address), options.data_dir,
+                      options.url, options.idle_timeout, logger);
+        if (host.empty()) {
+            host = http_->local_address().to_string();  // the links point at our own HTTP side
+        }
+    }
+    settings_ = {
+        options.data_dir, options.max_upload_bytes, options.idle_timeout,
+        options.protocol + "://" + host + "/" + (options.url.empty() ? "" : options.url + "/")};
 }
 
 course::Address Server::local_address() const {
@@ -21,23 +64,103 @@ course::Address Server::local_address() const {
     return {endpoint.address().to_string(), endpoint.port()};
 }
 
-void Server::start(const UploadSettings& settings) {
-    asio::co_spawn(acceptor_.get_executor(), accept_loop(settings), asio::detached);
+std::optional<course::Address> Server::http_address() const {
+    if (!http_) {
+        return std::nullopt;
+    }
+    return http_->local_address();
 }
 
-asio::awaitable<void> Server::accept_loop(const UploadSettings& settings) {
-    asio::steady_timer pause(acceptor_.get_executor());
+void Server::start() {
+    asio::co_spawn(control_, accept_connections(), log_exception);
+    asio::co_spawn(control_, stop_on_signal(), log_exception);
+    asio::co_spawn(control_, sweep_idle_sessions(), log_exception);
+    if (http_) {
+        http_->start();
+    }
+}
+
+asio::awaitable<void> Server::accept_connections() {
+    asio::steady_timer pause(control_);
     for (;;) {
-        auto [error, socket] =
-            co_await acceptor_.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+        asio::ip::tcp::endpoint peer;
+        // The new socket is created on the io_context itself, not on our strand.
+        auto [error, socket] = co_await acceptor_.async_accept(io_, peer, use_tuple);
+        if (!acceptor_.is_open()) {
+            co_return;  // closed by stop_on_signal: we accept no more
+        }
         if (error) {
-            // Out of file descriptors, most likely: wait a little instead of spinning.
-            spdlog::warn("accept: {}", error.message());
+            // Typically EMFILE, out of file descriptors. The pending connection stays in
+            // the backlog, so retrying at once would spin: pause a little first.
+            logger_.report(Logger::peer_name(acceptor_.local_endpoint()),
+                           ErrorType::connection_failed, "accept: " + error.message());
             pause.expires_after(std::chrono::milliseconds(100));
-            co_await pause.async_wait(asio::use_awaitable);
+            co_await pause.async_wait(use_tuple);
             continue;
         }
-        asio::co_spawn(acceptor_.get_executor(), serve_upload(std::move(socket), settings),
-                       asio::detached);
+        auto session =
+            std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_, settings_);
+        auto executor = session->executor();
+        asio::co_spawn(executor, Session::run(std::move(session)), log_exception);
+    }
+}
+
+asio::awaitable<void> Server::stop_on_signal() {
+    auto [error, number] = co_await signals_.async_wait(use_tuple);
+    if (error) {
+        co_return;
+    }
+    spdlog::info("{}: stopping; telling {} connection(s)", number == SIGINT ? "SIGINT" : "SIGTERM",
+                 shutdown_.size());
+    asio::error_code ignored;
+    acceptor_.close(ignored);  // 1. accept no more uploads, and no more HTTP
+    if (http_) {
+        http_->stop();  // HTTP has nothing to say goodbye with: its connections just close
+    }
+    shutdown_.begin();  // 2. the broadcast: every session says goodbye and closes
+    sweep_timer_.cancel();
+
+    // 3. Wait for the last session, but not forever: after the grace period, close the
+    //    sockets of those still writing (a client that never reads). A second signal
+    //    does that at once.
+    asio::steady_timer grace(control_, kGoodbyeGrace);
+    grace.async_wait([this](asio::error_code e) {
+        if (!e) {
+            spdlog::warn("{} connection(s) still closing: closing them now", shutdown_.size());
+            shutdown_.abort_all();
+        }
+    });
+    signals_.async_wait([this](asio::error_code e, int) {
+        if (!e) {
+            shutdown_.abort_all();
+        }
+    });
+    co_await shutdown_.all_left();
+    grace.cancel();
+    signals_.cancel();
+    spdlog::info("every connection is closed; bye");
+    // Nothing is left to wait for, so io_context::run() returns on every thread.
+}
+
+asio::awaitable<void> Server::sweep_idle_sessions() {
+    // One timer for all sessions, not one per session reset on every read: each read just
+    // stores the time (Session::heard), and this sweep compares. A timeout fires up to one
+    // period late; the period is a quarter of the timeout, at most a second.
+    auto period = std::clamp<std::chrono::milliseconds>(
+        options_.idle_timeout / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    while (!shutdown_.stopping()) {
+        sweep_timer_.expires_after(period);
+        auto [error] = co_await sweep_timer_.async_wait(use_tuple);
+        if (error || shutdown_.stopping()) {
+            co_return;
+        }
+        auto now = Session::Clock::now();
+        shutdown_.for_each([&](Session& session) {
+            if (!session.closing() && now - session.last_heard() > options_.idle_timeout) {
+                session.stop(Session::Stop::idle);
+            } else if (session.closing() && now - session.last_heard() > kGoodbyeGrace) {
+                session.abort();  // its goodbye (or the drain after `bye`) takes too long
+            }
+        });
     }
 }

@@ -2,153 +2,172 @@
 
 #include <spdlog/spdlog.h>
 
-#include <asio/experimental/awaitable_operators.hpp>
-#include <memory>
-#include <optional>
-#include <variant>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <span>
 
+#include "course/logging.hpp"
+#include "error.hpp"
+#include "logger.hpp"
 #include "png_walker.hpp"
+#include "shutdown.hpp"
 #include "storage.hpp"
-
-using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-std::string describe(const tcp::endpoint& peer) {
-    return peer.address().to_string() + ":" + std::to_string(peer.port());
-}
+// as_tuple: a failed operation answers (error, bytes) instead of throwing. A client that
+// closes or resets is everyday business for a server, not an exception.
+const auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-// One read buffer per upload, whatever the file's size: memory stays flat. Big enough
-// that a fast sender costs few system calls (and the file gets large writes).
-constexpr std::size_t kBufferSize = 128 * 1024;
-
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-// How an upload ended: a final name, or the reason it failed.
-struct Outcome {
-    std::string name;
-    std::string error;
-};
-
-// Reads some bytes, or gives up after `timeout` of silence. 0 bytes: the peer closed
-// (or the connection broke); nothing: the timeout.
-asio::awaitable<std::optional<std::size_t>> read_some(tcp::socket& socket,
-                                                      asio::steady_timer& timer,
-                                                      asio::mutable_buffer buffer,
-                                                      std::chrono::seconds timeout) {
-    timer.expires_after(timeout);
-    auto result =
-        co_await (socket.async_read_some(buffer, use_tuple) || timer.async_wait(use_tuple));
-    if (result.index() == 1) {
-        co_return std::nullopt;  // the timer won: the read was cancelled
-    }
-    auto [error, n] = std::get<0>(result);
-    co_return error ? 0 : n;
-}
-
-using Clock = std::chrono::steady_clock;
-
-// Reads, walks and writes until IEND, an error or EOF. Each read moves `deadline` on;
-// nothing else happens per read for the timeout: no timer armed and cancelled each time.
-asio::awaitable<Outcome> walk_upload(tcp::socket& socket, TempFile& file,
-                                     const UploadSettings& settings, Clock::time_point& deadline) {
-    PngWalker walker(settings.max_upload_bytes);
-    auto buffer = std::make_unique<std::byte[]>(kBufferSize);
-    for (;;) {
-        auto [error, n] =
-            co_await socket.async_read_some(asio::buffer(buffer.get(), kBufferSize), use_tuple);
-        if (error) {  // EOF, a reset, or cancelled by the watchdog
-            co_return Outcome{{},
-                              walker.bytes_seen() == 0
-                                  ? "nothing received"
-                                  : "upload ended before IEND (after " +
-                                        std::to_string(walker.bytes_seen()) + " bytes)"};
-        }
-        deadline = Clock::now() + settings.read_timeout;
-        // Walk first, write second: a slice the walker refuses never reaches the disk.
-        std::span<const std::byte> slice(buffer.get(), n);
-        auto status = walker.feed(slice);
-        if (status == PngWalker::Status::Error) {
-            co_return Outcome{{}, walker.error()};
-        }
-        file.write(slice);  // blocking, but to the page cache: fast, and one copy only
-        if (status == PngWalker::Status::Done) {
-            co_return Outcome{file.commit(), {}};
-        }
-    }
-}
-
-// Completes once `deadline` has passed without being moved on: the peer went silent.
-asio::awaitable<void> watchdog(const Clock::time_point& deadline) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    while (deadline > Clock::now()) {
-        timer.expires_at(deadline);
-        auto [cancelled] = co_await timer.async_wait(use_tuple);
-        if (cancelled) {
-            co_return;  // the upload finished first
-        }
-    }
-}
-
-asio::awaitable<Outcome> receive(tcp::socket& socket, const UploadSettings& settings) {
-    TempFile file(settings.data_dir);  // outlives both coroutines below
-    auto deadline = Clock::now() + settings.read_timeout;
-    // Whichever finishes first cancels the other (Asio's awaitable operators).
-    auto result = co_await (walk_upload(socket, file, settings, deadline) || watchdog(deadline));
-    if (result.index() == 1) {
-        co_return Outcome{
-            {},
-            "read timeout (" + std::to_string(settings.read_timeout.count()) + " s without data)"};
-    }
-    co_return std::get<0>(std::move(result));
-}
-
-// After an error the peer may still be sending. Closing now, with its bytes unread, would
-// make the kernel answer with a reset, which can destroy our error line before the peer
-// reads it. So: send the line and our FIN, then read and drop what still comes, for a
-// moment at most.
-asio::awaitable<void> drain(tcp::socket& socket) {
-    asio::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    asio::steady_timer timer(socket.get_executor());
-    auto buffer = std::make_unique<std::byte[]>(kBufferSize);
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    while (std::chrono::steady_clock::now() < until) {
-        auto n = co_await read_some(socket, timer, asio::buffer(buffer.get(), kBufferSize),
-                                    std::chrono::seconds(1));
-        if (!n || *n == 0) {
-            break;
-        }
-    }
-}
+constexpr std::string_view kShuttingDown = "error: server shutting down\n";
+constexpr std::string_view kCouldNotStore = "error: could not store the upload\n";
 
 }  // namespace
 
-asio::awaitable<void> serve_upload(tcp::socket socket, const UploadSettings& settings) {
-    asio::error_code ignored;
-    auto peer = describe(socket.remote_endpoint(ignored));
-    Outcome outcome;
-    try {
-        outcome = co_await receive(socket, settings);
-    } catch (const std::system_error& error) {  // the disk, not the peer: full, gone, ...
-        spdlog::error("{}: {}", peer, error.what());
-        outcome.error = "the server could not store the upload";
-    }
+Session::Session(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer,
+                 Shutdown& shutdown, Logger& logger, const UploadSettings& settings)
+    : socket_(std::move(socket)),
+      peer_(peer),
+      shutdown_(shutdown),
+      logger_(logger),
+      settings_(settings) {
+    heard();
+}
 
-    std::string answer;
-    if (outcome.error.empty()) {
-        answer = settings.link_prefix + outcome.name + "\n";
-        spdlog::info("{}: stored {}", peer, outcome.name);
+asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
+    Session& s = *self;
+    if (s.shutdown_.join(s)) {
+        co_await s.serve();
     } else {
-        answer = "error: " + outcome.error + "\n";
-        spdlog::warn("{}: {}", peer, outcome.error);
+        s.stop_ = Stop::shutdown;  // accepted just as the server began to stop
     }
+    switch (s.stop_) {
+        case Stop::shutdown: s.answer_ = kShuttingDown; break;
+        case Stop::idle: {
+            auto seconds = std::chrono::duration<double>(s.settings_.read_timeout).count();
+            s.refuse(ErrorType::timeout, fmt::format("silent for {} s", seconds),
+                     fmt::format("error: read timeout ({} s without data)\n", seconds));
+            break;
+        }
+        case Stop::none: break;  // serve() left its answer (or none: the peer is gone)
+    }
+    if (!s.answer_.empty()) {
+        co_await s.say_goodbye(s.answer_);
+        co_await s.drain();
+    }
+    asio::error_code ignored;
+    s.socket_.close(ignored);
+    s.shutdown_.leave(s);  // the last thing: after this the server may be gone
+}
+
+asio::awaitable<void> Session::serve() {
+    try {
+        TempFile file(settings_.data_dir);  // unnamed until commit(): no partial file, ever
+        PngWalker walker(settings_.max_upload_bytes);
+        buffer_ = std::make_unique_for_overwrite<std::byte[]>(kBufferSize);
+        for (;;) {
+            auto [error, n] = co_await socket_.async_read_some(
+                asio::buffer(buffer_.get(), kBufferSize), use_tuple);
+            if (stop_ != Stop::none) {
+                co_return;  // told to stop while we waited; the file goes with `file`
+            }
+            if (error == asio::error::eof) {
+                refuse(ErrorType::incomplete_upload,
+                       walker.bytes_seen() == 0
+                           ? "nothing received"
+                           : fmt::format("upload ended before IEND (after {} bytes)",
+                                         walker.bytes_seen()));
+                co_return;
+            }
+            if (error) {  // a reset: nobody is left to answer
+                logger_.report(peer_, ErrorType::client_vanished, "read: {}", error.message());
+                co_return;
+            }
+            heard();
+            // Walk first, write second: a slice the walker refuses never reaches the disk,
+            // and bytes after IEND (walker.used() stops at its CRC) never reach the file.
+            std::span<const std::byte> slice(buffer_.get(), n);
+            auto status = walker.feed(slice);
+            if (status == PngWalker::Status::Error) {
+                refuse(ErrorType::upload_refused, walker.error());
+                co_return;
+            }
+            file.write(slice.first(walker.used()));  // blocking, but to the page cache: fast
+            if (status == PngWalker::Status::Done) {
+                auto name = file.commit();
+                spdlog::info("[{}] stored {}", Logger::peer_name(peer_), name);
+                answer_ = settings_.link_prefix + name + "\n";
+                co_return;
+            }
+        }
+    } catch (const std::exception& error) {
+        // The disk, not the peer: full, a file-size limit, out of memory. Said at once:
+        // the peer must not wait for a timeout to learn that its upload is lost.
+        logger_.report(Logger::peer_name(peer_), ErrorType::storage_failed, error.what());
+        answer_ = kCouldNotStore;
+    }
+}
+
+void Session::refuse(std::error_code kind, const std::string& reason, std::string_view answer) {
+    logger_.report(Logger::peer_name(peer_), kind, course::printable(reason));
+    answer_ = answer.empty() ? "error: " + reason + "\n" : std::string(answer);
+}
+
+asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
+    mark_closing();
     // A line this short fits in the socket's send buffer: the write does not wait for a
-    // peer that has stopped reading.
-    auto [error, written] = co_await asio::async_write(socket, asio::buffer(answer), use_tuple);
-    if (!outcome.error.empty() && !error) {
-        co_await drain(socket);
+    // peer that has stopped reading (and the sweep aborts it if it ever does).
+    auto [error, n] = co_await asio::async_write(socket_, asio::buffer(last_line), use_tuple);
+    if (error && aborted_) {
+        logger_.report(peer_, ErrorType::write_timeout, "did not read its last line in time");
+    } else if (error) {
+        logger_.report(peer_, ErrorType::client_vanished, "write: {}", error.message());
     }
-    socket.close(ignored);
+}
+
+asio::awaitable<void> Session::drain() {
+    // After the answer the peer may still be sending: the rest of a refused upload, bytes
+    // after IEND. Closing now, with its bytes unread, would make the kernel answer them
+    // with a reset, which can destroy our line before the peer reads it. So: shut our
+    // sending side (the peer reads the line, then EOF), then read and drop until the peer
+    // closes too. Bounded: at most kMaxDrain bytes, and the idle sweep (or, at shutdown,
+    // the grace timer) aborts a drain that lasts longer than the grace period.
+    draining_ = true;
+    if (!buffer_) {  // refused before the upload began (the server was stopping)
+        buffer_ = std::make_unique_for_overwrite<std::byte[]>(kBufferSize);
+    }
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    std::size_t dropped = 0;
+    while (dropped < kMaxDrain) {
+        auto [error, n] =
+            co_await socket_.async_read_some(asio::buffer(buffer_.get(), kBufferSize), use_tuple);
+        if (error || n == 0) {
+            co_return;
+        }
+        dropped += n;
+    }
+}
+
+void Session::stop(Stop why) {
+    asio::post(socket_.get_executor(), [self = shared_from_this(), why] {
+        asio::error_code ignored;
+        if (self->stop_ == Stop::none && !self->closing()) {
+            self->stop_ = why;
+            self->mark_closing();
+            self->socket_.cancel(ignored);  // the pending read ends: operation_aborted
+        } else if (why == Stop::shutdown && self->draining_) {
+            self->socket_.close(ignored);  // answered already: no need to wait at shutdown
+        }
+    });
+}
+
+void Session::abort() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->aborted_ = true;
+        asio::error_code ignored;
+        self->socket_.close(ignored);  // whatever it waits for ends with operation_aborted
+    });
 }

@@ -1,17 +1,15 @@
 #include "storage.hpp"
 
 #include <fcntl.h>
-#include <stdio.h>  // renameat2
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
+#include <cstdint>
 #include <ctime>
-#include <random>
 #include <system_error>
-#include <utility>
 
 namespace {
 
@@ -19,16 +17,28 @@ std::system_error os_error(const std::string& what) {
     return std::system_error(errno, std::generic_category(), what);
 }
 
+// 64 bits from the kernel's secure random source. Not a std::mt19937_64 seeded once:
+// that generator's state can be rebuilt from 312 of its outputs, and then every name
+// it will ever draw is known. getrandom() output says nothing about the next.
+std::uint64_t random_bits() {
+    std::uint64_t bits = 0;
+    while (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits)) {
+        if (errno != EINTR) {
+            throw os_error("getrandom");
+        }
+    }
+    return bits;
+}
+
 std::string final_name() {
-    static thread_local std::mt19937_64 random{std::random_device{}()};
     std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm utc{};
     gmtime_r(&now, &utc);
     char name[64];
-    std::strftime(name, sizeof name, "%Y%m%dT%H%M%SZ", &utc);
-    char suffix[24];
-    std::snprintf(suffix, sizeof suffix, "-%016llx.png", static_cast<unsigned long long>(random()));
-    return std::string(name) + suffix;
+    std::size_t length = std::strftime(name, sizeof name, "%Y%m%dT%H%M%SZ", &utc);
+    std::snprintf(name + length, sizeof name - length, "-%016llx.png",
+                  static_cast<unsigned long long>(random_bits()));
+    return name;
 }
 
 bool all_of_class(std::string_view text, bool (*accept)(char)) {
@@ -42,14 +52,8 @@ bool all_of_class(std::string_view text, bool (*accept)(char)) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
-bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 }  // namespace
-
-bool is_temporary_name(std::string_view name) {
-    return name.size() == 18 && name.starts_with(".upload-") && name.ends_with(".tmp") &&
-           all_of_class(name.substr(8, 6), is_alnum);
-}
 
 bool is_upload_name(std::string_view name) {
     // 20261122T173512Z-3f9a1c0b2e4d6a81.png: 8 digits, T, 6 digits, Z, -, 16 hex, .png
@@ -58,35 +62,19 @@ bool is_upload_name(std::string_view name) {
            all_of_class(name.substr(17, 16), is_hex) && name.substr(33) == ".png";
 }
 
-std::size_t remove_stale_temporaries(const std::filesystem::path& data_dir) {
-    std::size_t removed = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(data_dir)) {
-        if (is_temporary_name(entry.path().filename().string()) &&
-            std::filesystem::remove(entry.path())) {
-            ++removed;
-        }
-    }
-    return removed;
-}
-
 TempFile::TempFile(const std::filesystem::path& data_dir) : data_dir_(data_dir) {
-    std::string pattern = (data_dir / ".upload-XXXXXX.tmp").string();
-    // mkostemps fills in the X's and opens with O_CREAT|O_EXCL: a name nobody else holds.
-    fd_ = mkostemps(pattern.data(), 4, O_CLOEXEC);
+    // O_TMPFILE: a file in data_dir's file system with no name in any directory. It needs
+    // a file system that supports it (ext4, xfs, btrfs, tmpfs ... not every NFS).
+    fd_ = ::open(data_dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd_ < 0) {
-        throw os_error("cannot create a temporary file in " + data_dir.string());
+        throw os_error("cannot create an unnamed file (O_TMPFILE) in " + data_dir.string());
     }
-    path_ = pattern;
-    // mkstemp makes it private (0600); a finished upload is for everyone to read (nginx).
-    ::fchmod(fd_, 0644);
+    ::fchmod(fd_, 0644);  // whatever the umask: a finished upload is for everyone (nginx)
 }
 
 TempFile::~TempFile() {
     if (fd_ >= 0) {
-        ::close(fd_);
-    }
-    if (!committed_) {
-        ::unlink(path_.c_str());  // a failed upload leaves nothing behind
+        ::close(fd_);  // not committed: the kernel frees the file, nothing is left behind
     }
 }
 
@@ -97,7 +85,7 @@ void TempFile::write(std::span<const std::byte> bytes) {
             continue;
         }
         if (n < 0) {
-            throw os_error("write " + path_.string());
+            throw os_error("write to " + data_dir_.string());  // ENOSPC, EFBIG, EIO ...
         }
         bytes = bytes.subspan(static_cast<std::size_t>(n));
     }
@@ -105,28 +93,27 @@ void TempFile::write(std::span<const std::byte> bytes) {
 
 std::string TempFile::commit() {
     // No fsync: the link promises a file that exists while the machine runs. A server that
-    // must survive a power cut would fsync the file here and data_dir after the rename
-    // (and lose much of its ingest speed to the disk); see the lesson.
-    if (::close(std::exchange(fd_, -1)) != 0) {
-        throw os_error("close " + path_.string());
-    }
+    // must survive a power cut would fsync the file here and data_dir after the link (and
+    // lose much of its ingest speed to the disk); see the lesson.
+    //
+    // linkat() gives the unnamed file a name, in one atomic step: anyone looking at
+    // data_dir sees no file or the complete file. It never replaces an existing file
+    // (EEXIST), so two uploads that drew the same name cannot overwrite each other.
+    // The file is named through /proc/self/fd, the way open(2) documents for O_TMPFILE;
+    // without /proc, AT_EMPTY_PATH does the same (it needs CAP_DAC_READ_SEARCH).
+    std::string self = "/proc/self/fd/" + std::to_string(fd_);
     for (;;) {
         std::string name = final_name();
-        // RENAME_NOREPLACE: atomic, and never overwrites an upload that got the same name.
-        if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, (data_dir_ / name).c_str(),
-                        RENAME_NOREPLACE) == 0) {
-            committed_ = true;
+        auto path = data_dir_ / name;
+        int linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+        if (linked != 0 && errno == ENOENT && ::access("/proc/self/fd", F_OK) != 0) {
+            linked = ::linkat(fd_, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH);
+        }
+        if (linked == 0) {
             return name;
         }
-        if (errno == EINVAL) {  // a file system without RENAME_NOREPLACE: link() never
-            if (::link(path_.c_str(), (data_dir_ / name).c_str()) == 0) {  // replaces either
-                ::unlink(path_.c_str());
-                committed_ = true;
-                return name;
-            }
-        }
         if (errno != EEXIST) {
-            throw os_error("rename " + path_.string());
+            throw os_error("link " + path.string());
         }
     }
 }

@@ -1,5 +1,7 @@
 // v6-upload's settings as a black box: config.toml and the command line, exit codes,
 // messages naming file and line, the link's shape.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -67,6 +69,49 @@ TEST_F(V6Config, ASizeOrTimeoutThatIsNotPositiveIsExitTwo) {
         auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
                                "--http-address", "127.0.0.1:0"});
         EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+    }
+}
+
+TEST_F(V6Config, ATimeoutThatIsNanOrHugeIsExitTwo) {
+    // now + 1e10 s overflows a clock in nanoseconds: the deadline would lie in the past and
+    // every upload would time out at once. SPEC: positive, finite, at most a year.
+    for (std::string line : {"read_timeout_secs = 10000000000", "read_timeout_secs = 31536001",
+                             "read_timeout_secs = nan", "read_timeout_secs = inf",
+                             "read_timeout_secs = 9223372036854775807"}) {
+        auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
+                               "--http-address", "127.0.0.1:0"});
+        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        EXPECT_NE(run.err.find("read_timeout_secs"), std::string::npos) << line << ": " << run.err;
+    }
+}
+
+TEST_F(V6Config, AConfigThatIsADirectoryIsExitTwoNamingIt) {
+    std::filesystem::create_directory(dir_.path() + "/conf.d");
+    auto run = run_server({"--config", dir_.path() + "/conf.d", "--address", "127.0.0.1:0",
+                           "--http-address", "127.0.0.1:0"});
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    EXPECT_NE(run.err.find("conf.d"), std::string::npos) << escape(run.err);
+    // The default ./config.toml too: a directory there is a mistake, not "no config".
+    std::filesystem::create_directory(dir_.path() + "/config.toml");
+    run = run_server({"--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"});
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    EXPECT_NE(run.err.find("config.toml"), std::string::npos) << escape(run.err);
+}
+
+TEST_F(V6Config, AnUnreadableConfigIsExitTwo) {
+    if (::geteuid() == 0) {
+        GTEST_SKIP() << "root reads any file: an unreadable config cannot be made here";
+    }
+    for (std::string path : {write_config("protocol = \"http\"\n"), dir_.path() + "/config.toml"}) {
+        std::ofstream(path) << "protocol = \"http\"\n";
+        std::filesystem::permissions(path, std::filesystem::perms::none);
+        std::vector<std::string> args = {"--address", "127.0.0.1:0", "--http-address",
+                                         "127.0.0.1:0"};
+        if (!path.ends_with("/config.toml")) {
+            args.insert(args.begin(), {"--config", path});
+        }
+        auto run = run_server(args);
+        EXPECT_EQ(run.exit_status, 2) << path << ": " << run.err;
     }
 }
 

@@ -34,7 +34,7 @@ TEST(Config, AnEmptyFileGivesTheDefaults) {
     ASSERT_TRUE(config.http_bind.has_value());
     EXPECT_EQ(config.http_bind->to_string(), "127.0.0.1:7071");
     EXPECT_EQ(config.max_upload_bytes, 32u * 1024 * 1024);
-    EXPECT_EQ(config.read_timeout_secs, 30u);
+    EXPECT_EQ(config.read_timeout, std::chrono::seconds(30));
 }
 
 TEST(Config, EveryKey) {
@@ -58,7 +58,7 @@ read_timeout_secs = 7
     ASSERT_TRUE(config.http_bind.has_value());
     EXPECT_EQ(config.http_bind->to_string(), "[::1]:8081");
     EXPECT_EQ(config.max_upload_bytes, 1000u);
-    EXPECT_EQ(config.read_timeout_secs, 7u);
+    EXPECT_EQ(config.read_timeout, std::chrono::seconds(7));
 }
 
 TEST(Config, AnEmptyHttpBindTurnsHttpOff) {
@@ -139,7 +139,7 @@ TEST(Config, TheShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(config.data_dir, defaults.data_dir);
     EXPECT_EQ(config.url, defaults.url);
     EXPECT_EQ(config.max_upload_bytes, defaults.max_upload_bytes);
-    EXPECT_EQ(config.read_timeout_secs, defaults.read_timeout_secs);
+    EXPECT_EQ(config.read_timeout, defaults.read_timeout);
     EXPECT_EQ(config.http_bind->to_string(), defaults.http_bind->to_string());
 }
 

@@ -1,5 +1,10 @@
 #include "v6_helpers.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -54,14 +59,15 @@ std::string upload(Server& server, std::string_view png, const std::string& name
     return connection.read_line(10s).value_or("");
 }
 
-HttpReply http_get(const std::string& host, std::uint16_t port, const std::string& target) {
+HttpReply http_get(const std::string& host, std::uint16_t port, const std::string& target,
+                   const std::string& extra_headers) {
     HttpReply reply;
     auto connection = connect_to(host, port, "http");
     if (!connection) {
         return reply;
     }
     (void)connection->send("GET " + target + " HTTP/1.1\r\nHost: " + host +
-                           "\r\nConnection: close\r\n\r\n");
+                           "\r\nConnection: close\r\n" + extra_headers + "\r\n");
     std::string raw = connection->read_to_eof(10s);
     auto head_end = raw.find("\r\n\r\n");
     if (head_end == std::string::npos || !raw.starts_with("HTTP/1.1 ")) {
@@ -92,6 +98,28 @@ HttpReply http_get(const std::string& host, std::uint16_t port, const std::strin
     return reply;
 }
 
+std::optional<std::string> header_of(const HttpReply& reply, std::string name) {
+    auto lower = [](std::string text) {
+        for (auto& c : text) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        return text;
+    };
+    name = lower(name);
+    std::istringstream head(reply.raw_head);
+    std::string line;
+    while (std::getline(head, line)) {
+        auto colon = line.find(':');
+        if (colon != std::string::npos && lower(line.substr(0, colon)) == name) {
+            auto value = line.substr(colon + 1);
+            value.erase(0, value.find_first_not_of(" \t"));
+            value.erase(value.find_last_not_of(" \t\r") + 1);
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
     auto until = deadline_in(deadline);
     while (!condition()) {
@@ -101,6 +129,30 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
         std::this_thread::sleep_for(10ms);  // polling a condition, with a deadline
     }
     return true;
+}
+
+std::string how_it_closed(Connection& connection, std::chrono::milliseconds deadline) {
+    auto until = deadline_in(deadline);
+    for (;;) {
+        char chunk[4096];
+        ssize_t n = ::recv(connection.fd(), chunk, sizeof chunk, 0);
+        if (n == 0) {
+            return "EOF";
+        }
+        if (n < 0 && errno == ECONNRESET) {
+            return "reset";
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            return std::string("error: ") + std::strerror(errno);
+        }
+        if (Clock::now() > until) {
+            return "open";
+        }
+        if (n < 0) {
+            pollfd p{connection.fd(), POLLIN, 0};
+            ::poll(&p, 1, 50);
+        }
+    }
 }
 
 std::string name_of(const std::string& link) { return link.substr(link.rfind('/') + 1); }

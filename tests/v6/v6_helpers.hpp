@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,17 @@ struct HttpReply {
     std::string raw_head;
 };
 // GET `target` (sent as is, not encoded) over a fresh connection, HTTP/1.1, Connection: close.
-HttpReply http_get(const std::string& host, std::uint16_t port, const std::string& target);
+HttpReply http_get(const std::string& host, std::uint16_t port, const std::string& target,
+                   const std::string& extra_headers = "");
+// The value of header `name` (case-insensitive) in a reply's head, or nothing.
+std::optional<std::string> header_of(const HttpReply& reply, std::string name);
 
 // Polls `condition` every 10 ms until it holds or the (scaled) deadline passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 5s);
+
+// How the server ended the connection, read straight from the socket after the answer:
+// "EOF" for an orderly close (FIN), "reset" for a RST, "open" if neither came in time.
+std::string how_it_closed(Connection& connection, std::chrono::milliseconds deadline = 5s);
 
 // The name at the end of a link: everything after the last '/'.
 std::string name_of(const std::string& link);

@@ -1,0 +1,35 @@
+#include "error.hpp"
+
+#include <string>
+
+namespace {
+
+class ServerCategory final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "server"; }
+
+    std::string message(int value) const override {
+        switch (static_cast<ErrorType>(value)) {
+            case ErrorType::connection_failed: return "connection failed";
+            case ErrorType::timeout: return "timeout";
+            case ErrorType::upload_refused: return "upload refused";
+            case ErrorType::client_vanished: return "client vanished";
+            case ErrorType::incomplete_upload: return "incomplete upload";
+            case ErrorType::write_timeout: return "write timeout";
+            case ErrorType::storage_failed: return "storage failed";
+            case ErrorType::bad_request: return "bad request";
+        }
+        return "unknown error " + std::to_string(value);
+    }
+};
+
+}  // namespace
+
+const std::error_category& server_category() {
+    static const ServerCategory category;  // one instance: categories compare by address
+    return category;
+}
+
+std::error_code make_error_code(ErrorType type) {
+    return {static_cast<int>(type), server_category()};
+}
