@@ -2,7 +2,7 @@ say "v6-upload: a PNG in, a link out; checked as it streams, never half-stored"
 start_server v6-upload-server --http-address 127.0.0.1:0
 link=$("$BIN/v6-upload-client" --address "$SERVER_ADDRESS" v6-upload/sample.png)
 printf '%s\n' "$link" | show
-narrate "The server walked the PNG as it arrived (chunks, CRC-32s, IEND), then renamed the file."
+narrate "The server walked the PNG as it arrived (chunks, CRC-32s, IEND), then gave the unnamed file its name."
 http_get "$link" "$SERVER_DIR/fetched.png" | show
 if cmp -s "$SERVER_DIR/fetched.png" v6-upload/sample.png; then
     narrate "The bytes served are the bytes sent: a browser opens that link as the image."
