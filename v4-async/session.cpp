@@ -153,13 +153,11 @@ asio::awaitable<void> Session::drain() {
 }
 
 void Session::keep_rest(const LineEcho::Answer& answer) {
-    if (answer.rest_size > 0 && answer.rest_begin > 0) {
-        std::memmove(buffer_, buffer_ + answer.rest_begin, answer.rest_size);
-    }
-    used_ = answer.rest_size;
+    std::memmove(buffer_, answer.rest.data(), answer.rest.size());
+    used_ = answer.rest.size();
     if (capacity_ - used_ < kSmallBuffer / 2 && !large_) {
-        // A long line is on its way: grow once, for good. Bounded: LineEcho never keeps
-        // a rest over 1025 bytes, so 2 KiB always leaves room to read.
+        // A long line is on its way: grow once, for good. Bounded: the framer never keeps
+        // a rest over kMaxRest (1025) bytes, so 2 KiB always leaves room to read.
         large_ = std::make_unique_for_overwrite<char[]>(kLargeBuffer);
         std::memcpy(large_.get(), buffer_, used_);
         buffer_ = large_.get();
