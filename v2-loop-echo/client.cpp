@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "course/cli.hpp"
+#include "course/stdio.hpp"
 #include "socket.hpp"
 
 namespace {
@@ -51,6 +52,8 @@ bool closed_by_server(const std::system_error& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // First, before any socket: a closed stdin must read as EOF, not as our own socket.
+    course::open_missing_standard_descriptors();
     course::Address address{"127.0.0.1", 7878};
     CLI::App app{"v2-client: send stdin lines to a v2 server, print each answer"};
     course::add_address_option(app, address, "server to connect to");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "course/cli.hpp"
+#include "course/stdio.hpp"
 #include "socket.hpp"
 
 namespace {
@@ -49,6 +50,8 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    // First, before any socket: a closed stdin must read as EOF, not as our own socket.
+    course::open_missing_standard_descriptors();
     course::Address address{"127.0.0.1", 7878};
     CLI::App app{"v3-client: send stdin lines to a v3 server, print whatever it says"};
     course::add_address_option(app, address, "server to connect to");
