@@ -45,6 +45,7 @@ private:
 
 // A reset is how the server's kernel answers bytes sent after the server closed (a line
 // typed after `exit`, say): the server is gone all the same, as if we had read EOF.
+// (../v1-basic-echo/README.md#the-life-of-a-tcp-connection says when a reset is sent.)
 bool closed_by_server(const std::system_error& error) {
     return error.code().value() == ECONNRESET || error.code().value() == EPIPE;
 }

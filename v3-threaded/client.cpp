@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
             }
         } catch (const std::system_error& error) {
             // A reset after the last line is the server closing with our unread lines in
-            // its buffer (after `exit`, say): closed all the same.
+            // its buffer (after `exit`, say): closed all the same. Why a reset:
+            // ../v1-basic-echo/README.md#the-life-of-a-tcp-connection
             if (error.code().value() != ECONNRESET) {
                 std::cerr << "v3-client: " << error.what() << "\n";
                 status = 1;
