@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "course/cli.hpp"
+#include "course/stdio.hpp"
 #include "socket.hpp"
 
 namespace {
@@ -44,6 +45,7 @@ private:
 
 // A reset is how the server's kernel answers bytes sent after the server closed (a line
 // typed after `exit`, say): the server is gone all the same, as if we had read EOF.
+// (../v1-basic-echo/README.md#the-life-of-a-tcp-connection says when a reset is sent.)
 bool closed_by_server(const std::system_error& error) {
     return error.code().value() == ECONNRESET || error.code().value() == EPIPE;
 }
@@ -51,6 +53,8 @@ bool closed_by_server(const std::system_error& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // First, before any socket: a closed stdin must read as EOF, not as our own socket.
+    course::open_missing_standard_descriptors();
     course::Address address{"127.0.0.1", 7878};
     CLI::App app{"v2-client: send stdin lines to a v2 server, print each answer"};
     course::add_address_option(app, address, "server to connect to");

@@ -1,14 +1,15 @@
 // A session: one client's conversation under the echo line protocol.
 //
-// TCP delivers a stream of bytes, not messages: one read may hold half a line, or
-// several lines, or the end of one and the start of the next. So the session keeps
-// the bytes of an unfinished line until its "\n" arrives, answers every complete line
-// in order, and never holds more than one line's worth (1024 bytes) of them.
+// The bytes of a read go through the LineFramer (line_framer.hpp), which finds the
+// complete lines and says what is left: the start of a line whose "\n" has not come yet.
+// That rest stays at the front of the buffer and the next read lands after it. Every
+// complete line is answered, in order, all the answers of one read in one write.
 #pragma once
 
+#include <array>
 #include <string>
-#include <string_view>
 
+#include "line_framer.hpp"
 #include "socket.hpp"
 
 class Session {
@@ -19,13 +20,13 @@ public:
     void run();
 
 private:
-    // Frames the bytes of one read into lines and appends their answers to `replies`.
-    // Returns false once the client asked to leave (`exit`).
-    bool on_bytes(std::string_view bytes, std::string& replies);
-    // The answer to one complete line ("\r\n" or "\n" already taken off).
-    bool answer(std::string_view line, std::string& replies);
+    // Appends the answers to the lines the framer finds. False once the client asked to
+    // leave (`exit`): the lines after it are not answered.
+    bool answer_lines(std::string& replies);
 
     const Socket& client_;
-    std::string pending_;      // the start of a line whose "\n" has not arrived yet
-    bool discarding_ = false;  // the current line was too long: drop it up to its "\n"
+    LineFramer framer_;
+    // A rest (at most kMaxRest bytes) at the front, and room for a good read after it.
+    std::array<char, 4096> buffer_;
+    std::size_t kept_ = 0;  // buffer_[0, kept_): the rest of the last read
 };

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "course/cli.hpp"
+#include "course/stdio.hpp"
 #include "socket.hpp"
 
 namespace {
@@ -49,6 +50,8 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    // First, before any socket: a closed stdin must read as EOF, not as our own socket.
+    course::open_missing_standard_descriptors();
     course::Address address{"127.0.0.1", 7878};
     CLI::App app{"v3-client: send stdin lines to a v3 server, print whatever it says"};
     course::add_address_option(app, address, "server to connect to");
@@ -78,7 +81,8 @@ int main(int argc, char** argv) {
             }
         } catch (const std::system_error& error) {
             // A reset after the last line is the server closing with our unread lines in
-            // its buffer (after `exit`, say): closed all the same.
+            // its buffer (after `exit`, say): closed all the same. Why a reset:
+            // ../v1-basic-echo/README.md#the-life-of-a-tcp-connection
             if (error.code().value() != ECONNRESET) {
                 std::cerr << "v3-client: " << error.what() << "\n";
                 status = 1;

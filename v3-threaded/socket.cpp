@@ -70,7 +70,8 @@ Socket Socket::listen_on(const course::Address& address) {
         fail("socket");
     }
     // Without SO_REUSEADDR, restarting the server right after stopping it fails with
-    // "Address already in use": the old connections linger in TIME_WAIT for a minute.
+    // "Address already in use": the old connections linger in TIME_WAIT for a minute
+    // (../v1-basic-echo/README.md#the-life-of-a-tcp-connection).
     int one = 1;
     if (setsockopt(listener.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
         fail("setsockopt(SO_REUSEADDR)");

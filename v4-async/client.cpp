@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "course/cli.hpp"
+#include "course/stdio.hpp"
 
 namespace {
 
@@ -102,6 +103,8 @@ asio::awaitable<int> receive_lines(tcp::socket& server) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // First, before any socket: a closed stdin must read as EOF, not as our own socket.
+    course::open_missing_standard_descriptors();
     course::Address address{"127.0.0.1", 7878};
     CLI::App app{"v4-client: send stdin lines to a v4 server, print its lines as they come"};
     course::add_address_option(app, address, "server to connect to");

@@ -10,6 +10,7 @@
 
 #include "course/cli.hpp"
 #include "course/logging.hpp"
+#include "course/timeout.hpp"
 #include "logger.hpp"
 #include "server.hpp"
 
@@ -37,7 +38,6 @@ void raise_open_file_limit() {
 
 int main(int argc, char** argv) {
     ServerOptions options;
-    double idle_seconds = 300;
     std::string log_file = "server.log";
     CLI::App app{"v4-server: async echo server (Asio coroutines), thousands of clients"};
     course::add_address_option(app, options.address);
@@ -56,16 +56,13 @@ int main(int argc, char** argv) {
     app.add_option("--threads", options.threads, "threads running the io_context")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    app.add_option("--idle-timeout", idle_seconds,
-                   "seconds of silence after which a client is told so and closed")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
+    course::add_timeout_option(app, "--idle-timeout", options.idle_timeout,
+                               "seconds of silence after which a client is told so and closed");
     app.add_option("--log-file", log_file, "file that errors are appended to")
         ->capture_default_str();
     if (auto exit_status = course::parse_command_line(app, argc, argv)) {
         return *exit_status;
     }
-    options.idle_timeout = std::chrono::milliseconds(static_cast<long long>(idle_seconds * 1000));
     course::setup_logging();
     raise_open_file_limit();
 

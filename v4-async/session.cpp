@@ -3,6 +3,7 @@
 #include <array>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cstring>
@@ -132,34 +133,45 @@ asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
         logger_.report(peer_, ErrorType::write_timeout, "did not read its last line in time");
     } else if (error) {
         logger_.report(peer_, ErrorType::client_vanished, "write: {}", error.message());
+    } else {
+        co_await drain();  // the client may still be sending: no reset for it
     }
 }
 
 asio::awaitable<void> Session::drain() {
-    // After `bye`: shut our sending side (the client reads EOF right away), then read and
-    // drop until the client closes too. Closing at once while its next lines are still
-    // arriving would make the kernel answer them with a reset: the client would read
-    // "connection reset" instead of EOF, and bytes not yet sent would be thrown away.
-    // The idle sweep aborts a drain that lasts longer than the grace period.
+    // After our last line (`bye`, or a goodbye): shut our sending side, so the client reads
+    // EOF right after that line, then read and drop what the client still sends, until it
+    // closes too or has been quiet for kDrainQuiet. Closing at once while its lines are
+    // still arriving would make the kernel answer them with a reset, and a reset can
+    // destroy our last line before the client reads it
+    // (../v1-basic-echo/README.md#the-life-of-a-tcp-connection). Bounded: besides the quiet
+    // rule, a drain that lasts longer than kGoodbyeGrace is aborted (the idle sweep; at
+    // shutdown, the server's grace timer).
     asio::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    asio::steady_timer quiet(socket_.get_executor());
     for (;;) {
+        quiet.expires_after(kDrainQuiet);
+        quiet.async_wait([self = shared_from_this()](asio::error_code error) {
+            if (!error) {
+                asio::error_code ignored;
+                self->socket_.cancel(ignored);  // quiet long enough: the read below ends
+            }
+        });
         auto [error, n] =
             co_await socket_.async_read_some(asio::buffer(buffer_, capacity_), use_tuple);
         if (error) {
-            co_return;
+            co_return;  // EOF, the quiet timer, an abort, or a reset
         }
     }
 }
 
 void Session::keep_rest(const LineEcho::Answer& answer) {
-    if (answer.rest_size > 0 && answer.rest_begin > 0) {
-        std::memmove(buffer_, buffer_ + answer.rest_begin, answer.rest_size);
-    }
-    used_ = answer.rest_size;
+    std::memmove(buffer_, answer.rest.data(), answer.rest.size());
+    used_ = answer.rest.size();
     if (capacity_ - used_ < kSmallBuffer / 2 && !large_) {
-        // A long line is on its way: grow once, for good. Bounded: LineEcho never keeps
-        // a rest over 1025 bytes, so 2 KiB always leaves room to read.
+        // A long line is on its way: grow once, for good. Bounded: the framer never keeps
+        // a rest over kMaxRest (1025) bytes, so 2 KiB always leaves room to read.
         large_ = std::make_unique_for_overwrite<char[]>(kLargeBuffer);
         std::memcpy(large_.get(), buffer_, used_);
         buffer_ = large_.get();

@@ -55,7 +55,7 @@ private:
     asio::awaitable<void> serve();                 // until EOF, error, exit or stop
     asio::awaitable<bool> send(std::size_t size);  // buffer_[0, size), all of it
     asio::awaitable<void> say_goodbye(std::string_view last_line);
-    asio::awaitable<void> drain();                   // read and drop until the peer closes
+    asio::awaitable<void> drain();  // read and drop until the peer closes or is quiet
     void keep_rest(const LineEcho::Answer& answer);  // move the rest to the front
     void heard() {
         last_heard_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
@@ -65,6 +65,8 @@ private:
         closing_.store(true, std::memory_order_relaxed);
     }
 
+    // How long a closing session waits for more input before it closes: see drain().
+    static constexpr std::chrono::milliseconds kDrainQuiet{250};
     static constexpr std::size_t kSmallBuffer = 512;
     // Room for the longest rest (1025 bytes) plus a good read after it.
     static constexpr std::size_t kLargeBuffer = 2048;

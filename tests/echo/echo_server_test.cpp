@@ -50,6 +50,18 @@ TEST_P(EchoServer, JoinsALineSentByteByByte) {
     EXPECT_TRUE(c.expect_eof());
 }
 
+TEST_P(EchoServer, JoinsALineSentByteByByteWithPauses) {
+    // Each byte arrives on its own (the pause makes sure): nothing is answered until the
+    // "\n", and the "\r" before it, alone in its read, is still a line ending.
+    auto c = server->connect("c");
+    for (char byte : std::string("slow\r")) {
+        ASSERT_TRUE(c.send(std::string(1, byte)));
+        ASSERT_TRUE(c.expect_silence(30ms));
+    }
+    ASSERT_TRUE(c.send("\n"));
+    EXPECT_TRUE(c.expect_line("slow"));
+}
+
 TEST_P(EchoServer, AnswersAnEmptyLineWithAnEmptyLine) {
     auto c = server->connect("c");
     ASSERT_TRUE(c.send("\n\r\n"));
@@ -106,6 +118,19 @@ TEST_P(EchoServer, ALineOfExactly1024BytesIsEchoed) {
     std::string line(kMaxLine, 'x');
     ASSERT_TRUE(c.send(line + "\n" + line + "\r\n"));
     EXPECT_TRUE(c.expect_bytes(line + "\n" + line + "\n"));
+}
+
+TEST_P(EchoServer, A1024ByteLineIsNotTooLongWhileItsCrLfIsStillOnTheWay) {
+    // 1024 bytes and a "\r" are 1025 bytes without a "\n": not too long yet, since a
+    // "\n" may still come and make the "\r" the line's ending.
+    auto c = server->connect("c");
+    std::string line(kMaxLine, 'x');
+    ASSERT_TRUE(c.send(line));
+    ASSERT_TRUE(c.expect_silence(50ms));
+    ASSERT_TRUE(c.send("\r"));
+    ASSERT_TRUE(c.expect_silence(50ms));
+    ASSERT_TRUE(c.send("\n"));
+    EXPECT_TRUE(c.expect_line(line));
 }
 
 TEST_P(EchoServer, ALineOf1025BytesIsTooLongAndTheConnectionStays) {

@@ -74,7 +74,11 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
         if (getppid() != parent) {
             _exit(127);
         }
-        dup2(in[0], 0);
+        if (options.stdin_closed) {
+            close(0);
+        } else {
+            dup2(in[0], 0);
+        }
         dup2(out[1], 1);
         dup2(err[1], 2);
         if (!options.working_directory.empty() && chdir(options.working_directory.c_str()) != 0) {

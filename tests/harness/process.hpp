@@ -31,6 +31,7 @@ inline Clock::time_point deadline_in(std::chrono::milliseconds base) {
 struct ProcessOptions {
     std::string working_directory;                 // empty: the test's own
     std::map<std::string, std::string> extra_env;  // added to the test's environment
+    bool stdin_closed = false;  // the child starts with fd 0 closed (`program <&-`), no pipe
 };
 
 class Process {

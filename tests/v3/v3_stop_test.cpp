@@ -110,6 +110,18 @@ TEST_P(V3Stop, WhileTheOperatorIsTypingExitsZero) {
     EXPECT_TRUE(a.expect_eof());
 }
 
+TEST(V3StopRace, ASignalRightAfterTheListeningLineIsAGracefulStop) {
+    // SPEC "Every server": the handler is in place before `listening on` is printed, so a
+    // SIGTERM sent the moment that line is read is a graceful stop (exit 0), not a kill.
+    // Twenty tries, as a race needs.
+    REQUIRE_FEATURE(v3(), Feature::GracefulStop);
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        auto server = Server::start(v3());
+        ASSERT_EQ(server->stop(SIGTERM, 2s), 0) << "attempt " << attempt << "\n"
+                                                << server->describe();
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Signals, V3Stop, testing::Values(SIGTERM, SIGINT), [](const auto& info) {
     return std::string(info.param == SIGTERM ? "SIGTERM" : "SIGINT");
 });

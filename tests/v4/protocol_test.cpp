@@ -43,10 +43,9 @@ std::string in_place(const std::vector<std::string>& pieces) {
         out.append(buffer.data(), answer.reply_size);
         if (answer.exit)
             break;
-        EXPECT_LE(answer.rest_size, kMaxLine + 1);
-        std::copy_n(buffer.begin() + static_cast<long>(answer.rest_begin), answer.rest_size,
-                    buffer.begin());
-        used = answer.rest_size;
+        EXPECT_LE(answer.rest.size(), kMaxRest);
+        std::copy(answer.rest.begin(), answer.rest.end(), buffer.begin());
+        used = answer.rest.size();
     }
     return out;
 }

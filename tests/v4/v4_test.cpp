@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -237,6 +239,91 @@ TEST(V4, ShutdownIsNotHeldUpByAClientThatNeverReads) {
     EXPECT_TRUE(reader.expect_eof());
 }
 
+TEST(V4, ASignalRightAfterTheListeningLineIsAGracefulStop) {
+    // The signal handler must be in place before `listening on` is printed: a SIGTERM that
+    // arrives the moment a supervisor (or this test) reads that line is a stop, exit 0,
+    // not a kill. Twenty tries, as a race needs.
+    REQUIRE_FEATURE(v4(), Feature::GracefulStop);
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        auto server = Server::start(v4());
+        ASSERT_EQ(server->stop(SIGTERM, 2s), 0) << "attempt " << attempt << "\n"
+                                                << server->describe();
+    }
+}
+
+// Clients that are still sending when the server stops. (Called by the two tests below.)
+void expect_goodbye_then_eof_while_sending(const ServerOptions& options) {
+    // Clients that are still sending when the server stops. A socket closed with unread
+    // input sends a reset, not a FIN (../v1-basic-echo/README.md#the-life-of-a-tcp-connection):
+    // the client reads ECONNRESET, and may lose the goodbye line to it. So each client
+    // here first floods until the server stops reading (its echoes are not read, so the
+    // server waits to write them, and input piles up unread), then the server is stopped,
+    // then the client reads everything and goes on sending until it has read
+    // `server shutting down`: it must then read EOF, not a reset.
+    auto server = Server::start(v4(), options);
+    constexpr int kClients = 4;
+    std::vector<Connection> clients;
+    std::string lines;
+    for (int i = 0; i < 100; ++i) {
+        lines += "still talking " + std::to_string(i) + "\n";
+    }
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(server->connect("sender " + std::to_string(i)));
+        auto until = deadline_in(10s);
+        while (Clock::now() < until) {
+            if (clients[i].send_some(lines) == 0 && !writable_within(clients[i], 200ms))
+                break;  // the server reads no more from us: its input is full
+        }
+    }
+    server->process().send_signal(SIGTERM);
+
+    std::vector<std::string> tail(kClients), ending(kClients);
+    std::vector<bool> heard_goodbye(kClients, false);
+    int finished = 0;
+    auto until = deadline_in(10s);
+    while (finished < kClients && Clock::now() < until) {
+        for (int i = 0; i < kClients; ++i) {
+            if (!ending[i].empty())
+                continue;
+            int fd = clients[i].fd();
+            if (!heard_goodbye[i]) {
+                (void)::send(fd, lines.data(), lines.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            }
+            char chunk[65536];
+            ssize_t n;
+            while ((n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT)) > 0) {
+                tail[i] = (tail[i] + std::string(chunk, static_cast<std::size_t>(n)));
+                tail[i].erase(0, tail[i].size() > 100 ? tail[i].size() - 100 : 0);
+                heard_goodbye[i] = tail[i].ends_with("server shutting down\n");
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                ending[i] = n == 0 ? "EOF" : std::strerror(errno);
+                ++finished;
+            }
+        }
+        pollfd first{clients[0].fd(), POLLIN, 0};
+        ::poll(&first, 1, 2);  // a breath between rounds, not a synchronisation
+    }
+    EXPECT_EQ(server->process().wait_exit(deadline_in(5s)), 0) << server->describe();
+    for (int i = 0; i < kClients; ++i) {
+        EXPECT_TRUE(heard_goodbye[i])
+            << clients[i].label() << " ended with " << ending[i] << " after ..." << escape(tail[i]);
+        EXPECT_EQ(ending[i], "EOF") << clients[i].label();
+    }
+}
+
+TEST(V4, AClientStillSendingAtShutdownGetsItsGoodbyeAndAnOrderlyClose) {
+    REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
+    expect_goodbye_then_eof_while_sending({});
+}
+
+TEST(V4, AClientStillSendingAtShutdownOnTwoThreads) {
+    // The same on two threads: the stop is posted to sessions that are busy echoing, which
+    // is where a session without its strand races (run it under TSan).
+    REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
+    expect_goodbye_then_eof_while_sending(with_args({"--threads", "2"}));
+}
+
 TEST(V4, ShutdownWithNoClientsExitsAtOnce) {
     REQUIRE_FEATURE(v4(), Feature::GracefulStop);
     auto server = Server::start(v4());
@@ -314,6 +401,17 @@ TEST(V4, BadPositionalPortIsExitTwo) {
     for (std::string bad : {"99999", "port", "-5", "80x"}) {
         ClientRun run = run_client(v4().server_path(), {bad}, "");
         EXPECT_EQ(run.exit_status, 2) << bad << ": " << escape(run.err);
+        EXPECT_FALSE(run.err.empty()) << bad;
+    }
+}
+
+TEST(V4, AnIdleTimeoutThatIsNotAPositiveFiniteNumberOfSecondsIsExitTwo) {
+    // SPEC "Every server": a timeout is positive, finite, at most a year. `nan`, `inf` or
+    // `1e10` would overflow the clock arithmetic and cut every client at once.
+    for (std::string bad : {"nan", "inf", "-inf", "1e10", "0", "-1", "31536001", "ten", ""}) {
+        ClientRun run = run_client(v4().server_path(),
+                                   {"--address", "127.0.0.1:0", "--idle-timeout", bad}, "", 5s);
+        EXPECT_EQ(run.exit_status, 2) << "'" << bad << "': " << escape(run.out) << escape(run.err);
         EXPECT_FALSE(run.err.empty()) << bad;
     }
 }
