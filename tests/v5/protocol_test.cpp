@@ -140,7 +140,7 @@ TEST(ChatHeaders, ARelayedFileNameIsABaseName) {
 TEST(ChatHeaders, AFileHeaderIsBareWhereTheSeedWouldSendIt) {
     EXPECT_EQ(file_header(MessageType::File, std::nullopt, "note.txt"), "note.txt");
     EXPECT_EQ(file_header(MessageType::File, std::nullopt, "Фото.png"), "Фото.png");
-    EXPECT_EQ(file_header(MessageType::File, "bob", "a"), R"({"to":"bob","filename":"a"})");
+    EXPECT_EQ(file_header(MessageType::File, "bob", "a"), R"({"filename":"a","to":"bob"})");
     EXPECT_EQ(file_header(MessageType::Image, std::nullopt, "a.png"), R"({"filename":"a.png"})");
     EXPECT_EQ(file_header(MessageType::Voice, std::nullopt, "a.ogg"), R"({"filename":"a.ogg"})");
     // A name that reads as a JSON object would be taken as one: it goes as JSON.

@@ -124,6 +124,7 @@ TEST(SeedHeaders, ABareHeaderIsTheFileNameOfFileImageAndVoiceAndAnErrorOnUtf8) {
     ASSERT_TRUE(alice.send(kLogin, "alice"));
     ASSERT_TRUE(alice.expect(kLogin));
     ASSERT_TRUE(bob.login());
+    ASSERT_TRUE(bob.expect_from(kLogin, "alice"));
     ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
     for (std::uint16_t type : {kFile, kImage, kVoice}) {
         ASSERT_TRUE(alice.send(type, "note.txt", "data"));

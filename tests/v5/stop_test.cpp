@@ -171,7 +171,7 @@ TEST(ChatStop, AClientThatNeverReadsIsCutAtTheDeadline) {
     int small = 4096;
     setsockopt(hog.connection().fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     ASSERT_TRUE(alice.login());
-    ASSERT_TRUE(hog.login());
+    ASSERT_TRUE(hog.login("hog"));
     ASSERT_TRUE(alice.expect_from(kLogin, "hog"));
     // Fill the hog's socket and queue: alice reads her own copies, the hog none.
     const std::string content(900'000, 'x');
@@ -295,6 +295,7 @@ TEST(ChatFailure, AFailedAllocationEndsThatConnectionWithItsLogoutAndNoGhost) {
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
     ASSERT_TRUE(alice.login());
     ASSERT_TRUE(bob.login());
+    ASSERT_TRUE(bob.expect_from(kLogin, "alice"));
     ASSERT_TRUE(alice.expect_from(kLogin, "bob"));
     ASSERT_TRUE(alice.send(descriptor(kFile, 0, std::uint64_t{1} << 49)));  // 512 TiB
     ASSERT_TRUE(alice.expect(kError));
