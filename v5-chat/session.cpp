@@ -139,16 +139,16 @@ asio::awaitable<void> Session::read_messages() {
             // Refused on the descriptor alone: we never read (or allocate) what is too big.
             if (decoded.status == chat::Status::header_too_large) {
                 relay_batch();
-                fail(ErrorType::message_too_long,
-                     "header of " + std::to_string(d.header_size) + " bytes is over the limit of " +
-                         std::to_string(chat::max_header_size));
+                fail(ErrorType::message_too_long, "header of " + std::to_string(d.header_size) +
+                                                      " bytes is over the limit of " +
+                                                      std::to_string(chat::max_header_size));
                 break;
             }
             if (decoded.status == chat::Status::content_too_large) {
                 relay_batch();
-                fail(ErrorType::message_too_long,
-                     "content of " + std::to_string(d.content_size) +
-                         " bytes is over the limit of " + std::to_string(options_.max_content));
+                fail(ErrorType::message_too_long, "content of " + std::to_string(d.content_size) +
+                                                      " bytes is over the limit of " +
+                                                      std::to_string(options_.max_content));
                 break;
             }
             if (decoded.status == chat::Status::complete && logged_in() &&
@@ -228,10 +228,10 @@ asio::awaitable<void> Session::read_messages() {
 }
 
 asio::awaitable<void> Session::drain() {
-    // After an Error that closes: read and drop what the peer still sends. Closing
-    // with unread input would make the kernel send a reset, which can
-    // destroy our last message before the peer has read it (v4's drain after `bye`).
-    // The sweep (or the shutdown's grace period) aborts a drain that lasts too long.
+    // After an Error that closes: read and drop what the peer still sends. Closing with
+    // unread input would make the kernel send a reset, which can destroy our Error before
+    // the peer has read it (v4's drain after `bye`). The sweep (or, at a stop, the grace
+    // period) aborts a drain that lasts too long.
     for (;;) {
         auto [error, n] = co_await socket_.async_read_some(asio::buffer(buffer_), use_tuple);
         if (error) {
@@ -497,8 +497,9 @@ void Session::stop(Stop why) {
             // in the middle of a message. The writer closes the socket once all is sent.
             self->say_goodbye();
         } else if (!self->logged_in()) {  // it may have logged in since the sweep looked
-            self->logger_.report(self->peer_, ErrorType::timeout, "no login within {} s",
-                                 std::chrono::duration<double>(self->options_.login_timeout).count());
+            self->logger_.report(
+                self->peer_, ErrorType::timeout, "no login within {} s",
+                std::chrono::duration<double>(self->options_.login_timeout).count());
             self->close();
         }
     });

@@ -89,7 +89,7 @@ private:
     void relay_batch();
     void send_error(std::error_code kind, const std::string& error);  // the connection stays
     void fail(std::error_code kind, const std::string& error);        // Error, then close
-    void say_goodbye();                                               // the shutdown's Error, then close
+    void say_goodbye();                     // the shutdown's Error, then close
     void enqueue(const Outgoing& message);  // deliver() without its checks
     void close();                           // close now: timeout, overflow, failure
     void heard() {

@@ -223,9 +223,9 @@ TEST(ChatClient, AFileThatCannotBeWrittenWholeIsRemovedNeverLeftPartial) {
     ChatPeer bob(*server, "bob");
     ASSERT_TRUE(bob.login());
     TempDir save;
-    Process client("/bin/sh", {"-c", "ulimit -f 2 && exec \"$0\" \"$@\"", v5().client_path(),
-                               "--address", server->address(), "--username", "alice",
-                               "--save-directory", save.path()});
+    Process client("/bin/sh",
+                   {"-c", "ulimit -f 2 && exec \"$0\" \"$@\"", v5().client_path(), "--address",
+                    server->address(), "--username", "alice", "--save-directory", save.path()});
     ASSERT_TRUE(expect_output(client, "* bob joined"));
     ASSERT_TRUE(bob.expect_from(kLogin, "alice"));
     ASSERT_TRUE(bob.send(kFile, "big.bin", std::string(5000, 'b')));

@@ -232,15 +232,17 @@ TEST(ChatRules, TimestampsAreRfc3339UtcWithMilliseconds) {
 
 TEST(ChatRules, TimestampsWithZeroToNineFractionDigitsAreRead) {
     using namespace std::chrono;
-    auto second = system_clock::time_point(sys_days(year{2026} / November / 22)) + 12h + 34min + 56s;
+    auto second =
+        system_clock::time_point(sys_days(year{2026} / November / 22)) + 12h + 34min + 56s;
     EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56Z"), second);
     EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56.1Z"), second + 100ms);
     EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56.123456Z"), second + 123456us);
     // The seed's chrono writes nanoseconds: 9 digits.
     EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56.123456789Z"),
               second + duration_cast<system_clock::duration>(123456789ns));
-    for (std::string bad : {"2026-11-22T12:34:56.Z", "2026-11-22T12:34:56.1234567890Z",
-                            "2026-11-22T12:34:56.12aZ", "2026-11-22T12:34:56", "2026-11-22T12:34:56ZZ"}) {
+    for (std::string bad :
+         {"2026-11-22T12:34:56.Z", "2026-11-22T12:34:56.1234567890Z", "2026-11-22T12:34:56.12aZ",
+          "2026-11-22T12:34:56", "2026-11-22T12:34:56ZZ"}) {
         EXPECT_FALSE(parse_timestamp(bad)) << bad;
     }
 }

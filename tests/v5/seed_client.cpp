@@ -28,8 +28,8 @@ std::optional<std::string> seed_rejects(std::string_view header, SeedMessage& ou
     }
     // chrono's DateTime<Utc>: "YYYY-MM-DDTHH:MM:SS", an optional fraction, "Z".
     std::string_view t = *timestamp;
-    bool shape = t.size() >= 20 && matches_digits(t.substr(0, 19), "dddd-dd-ddTdd:dd:dd") &&
-                 t.back() == 'Z';
+    bool shape =
+        t.size() >= 20 && matches_digits(t.substr(0, 19), "dddd-dd-ddTdd:dd:dd") && t.back() == 'Z';
     if (shape && t.size() > 20) {
         std::string_view fraction = t.substr(19, t.size() - 20);
         shape = fraction.size() >= 2 && fraction[0] == '.' &&

@@ -33,9 +33,9 @@ testing::AssertionResult expect_output(Process& client, const std::string& text)
         if (line->find(text) != std::string::npos)
             return testing::AssertionSuccess();
     }
-    return testing::AssertionFailure() << "[v5 client] expected a line with " << escape(text)
-                                       << ", printed " << escape(all) << "\nstderr "
-                                       << escape(client.stderr_text());
+    return testing::AssertionFailure()
+           << "[v5 client] expected a line with " << escape(text) << ", printed " << escape(all)
+           << "\nstderr " << escape(client.stderr_text());
 }
 
 // ------------------------------------------------------------------ the seed's client, our server
@@ -140,7 +140,8 @@ TEST(SeedHeaders, ABareHeaderIsTheFileNameOfFileImageAndVoiceAndAnErrorOnUtf8) {
         std::uint16_t type;
         std::string header;
     };
-    for (const Case& c : std::vector<Case>{{kUtf8, "bob"}, {kFile, "a\xff.txt"}, {kImage, "\xc0"}}) {
+    for (const Case& c :
+         std::vector<Case>{{kUtf8, "bob"}, {kFile, "a\xff.txt"}, {kImage, "\xc0"}}) {
         ASSERT_TRUE(alice.send(c.type, c.header, "x"));
         ChatMessage error;
         ASSERT_TRUE(alice.expect_from(kError, "server", &error)) << escape(c.header);
@@ -256,10 +257,9 @@ TEST(SeedServer, OurClientLogsInBareSendsFilesBareAndQuitsEvenIfTheServerNeverCl
     std::ofstream(path) << "note";
     ProcessOptions utc;
     utc.extra_env["TZ"] = "UTC";  // so the 9-digit timestamp shows as [12:34:56]
-    Process ours(v5().client_path(),
-                 {"--address", seed.address(), "--username", "alice", "--save-directory",
-                  save.path()},
-                 utc);
+    Process ours(
+        v5().client_path(),
+        {"--address", seed.address(), "--username", "alice", "--save-directory", save.path()}, utc);
     auto connection = seed.accept();
     ASSERT_TRUE(connection) << "our client never connected\n" << ours.stderr_text();
     Connection& c = *connection;

@@ -122,9 +122,9 @@ TEST(ChatStop, ThousandClientsHalfLoggedInAllReadTheShutdownError) {
     ASSERT_TRUE(status.has_value()) << "still running 2 s (scaled) after SIGTERM\n"
                                     << server->describe();
     EXPECT_EQ(*status, 0) << server->describe();
-    RecordProperty("exit_ms",
-                   static_cast<int>(
-                       std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+    RecordProperty(
+        "exit_ms",
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
 
     // Every stream, read to its end: events (no Logout), then the shutdown Error, then EOF.
     int told = 0;
@@ -218,9 +218,9 @@ testing::AssertionResult log_has(const std::string& path, const std::string& kin
     std::string text;
     while (!has_entry(text = read_file(path), kind, detail)) {
         if (Clock::now() > until) {
-            return testing::AssertionFailure() << "no entry \"" << kind << ": ..." << detail
-                                               << "\" in " << path << ":\n"
-                                               << text;
+            return testing::AssertionFailure()
+                   << "no entry \"" << kind << ": ..." << detail << "\" in " << path << ":\n"
+                   << text;
         }
         std::this_thread::sleep_for(20ms);
     }
