@@ -73,6 +73,7 @@ std::size_t raise_open_file_limit() {
 
 // ------------------------------------------------------------------ stopping
 TEST(ChatStop, EveryClientLoggedInOrNotGetsTheShutdownErrorAndNoLogout) {
+    REQUIRE_FEATURE(v5(), Feature::ShutdownBroadcast);
     auto server = start();
     ChatPeer alice(*server, "alice"), bob(*server, "bob"), carol(*server, "carol");
     ChatPeer silent(*server, "silent"), refused(*server, "refused");
@@ -95,6 +96,7 @@ TEST(ChatStop, EveryClientLoggedInOrNotGetsTheShutdownErrorAndNoLogout) {
 }
 
 TEST(ChatStop, SigintToo) {
+    REQUIRE_FEATURE(v5(), Feature::ShutdownBroadcast);
     auto server = start();
     ChatPeer alice(*server, "alice");
     ASSERT_TRUE(alice.login());
@@ -170,6 +172,7 @@ private:
 // 2000 clients, half of them logged in (each of those has heard of the other 999), all
 // told, and the server gone within 2 s.
 TEST(ChatStop, ThousandClientsHalfLoggedInAllReadTheShutdownError) {
+    REQUIRE_FEATURE(v5(), Feature::ShutdownBroadcast);
     if (raise_open_file_limit() < 2400)
         GTEST_SKIP() << "needs 2400 file descriptors";
     auto server = start({"--login-timeout", "120"});
@@ -235,6 +238,7 @@ TEST(ChatStop, ThousandClientsHalfLoggedInAllReadTheShutdownError) {
 }
 
 TEST(ChatStop, AClientThatNeverReadsIsCutAtTheDeadline) {
+    REQUIRE_FEATURE(v5(), Feature::ShutdownBroadcast);
     auto server = start({"--max-content", "1000000"});
     ChatPeer alice(*server, "alice"), hog(*server, "hog (never reads)");
     int small = 4096;
@@ -256,6 +260,7 @@ TEST(ChatStop, AClientThatNeverReadsIsCutAtTheDeadline) {
 }
 
 TEST(ChatStop, ASignalRightAfterListeningOnIsAGracefulStop) {
+    REQUIRE_FEATURE(v5(), Feature::GracefulStop);
     for (int i = 0; i < 10; ++i) {
         auto server = start();
         server->process().send_signal(i % 2 ? SIGINT : SIGTERM);
@@ -297,6 +302,7 @@ testing::AssertionResult log_has(const std::string& path, const std::string& kin
 }
 
 TEST(ChatLog, ErrorsAndRefusalsGoToServerLogWithTimePeerAndKind) {
+    REQUIRE_FEATURE(v5(), Feature::ErrorLogFile);
     auto server = start({"--max-content", "1000"});
     std::string log = server->directory() + "/server.log";
     ChatPeer alice(*server, "alice"), bob(*server, "bob");
@@ -322,6 +328,7 @@ TEST(ChatLog, ErrorsAndRefusalsGoToServerLogWithTimePeerAndKind) {
 }
 
 TEST(ChatLog, LogFileOptionAndTheLoginTimeout) {
+    REQUIRE_FEATURE(v5(), Feature::ErrorLogFile);
     TempDir logs;
     std::string path = logs.path() + "/chat.log";
     auto server = start({"--log-file", path, "--login-timeout", "0.3"});
@@ -333,6 +340,7 @@ TEST(ChatLog, LogFileOptionAndTheLoginTimeout) {
 }
 
 TEST(ChatLog, PeerTextIsEscapedSoNoPeerCanForgeALogLine) {
+    REQUIRE_FEATURE(v5(), Feature::ErrorLogFile);
     auto server = start();
     std::string log = server->directory() + "/server.log";
     ChatPeer alice(*server, "alice");
