@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <asio.hpp>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "course/cli.hpp"
+#include "course/stdio.hpp"
 #include "files.hpp"
 #include "protocol.hpp"
 
@@ -73,7 +75,7 @@ static void print(const std::string& line) {
 class Client {
 public:
     Client(asio::io_context& io, Options options)
-        : socket_(io), wake_(io), options_(std::move(options)) {
+        : socket_(io), wake_(io), goodbye_(io), options_(std::move(options)) {
         wake_.expires_at(asio::steady_timer::time_point::max());
     }
 
@@ -92,13 +94,14 @@ private:
     awaitable<void> writer();
     void process_input();
     void handle_command(const std::string& line);
-    void send(MessageType type, const chat::ClientHeader& header, std::string_view content);
+    void send(MessageType type, const std::string& header, std::string_view content);
     void send_file(MessageType type, const std::string& path, std::optional<std::string> to);
     void quit();
     void show(const Message& message);
 
     tcp::socket socket_;
-    asio::steady_timer wake_;  // wakes the writer
+    asio::steady_timer wake_;     // wakes the writer
+    asio::steady_timer goodbye_;  // after our Logout: how long we wait for the server's close
     Options options_;
     bool logged_in_ = false;
     bool quitting_ = false;
@@ -136,8 +139,8 @@ awaitable<int> Client::run() {
         co_return 1;
     }
     try {
-        std::string login = chat::encode(MessageType::Login,
-                                         chat::to_json(chat::ClientHeader{options_.username, {}}));
+        // The bare name, as the seed's client sends it: both servers understand that.
+        std::string login = chat::encode(MessageType::Login, options_.username);
         co_await asio::async_write(socket_, asio::buffer(login), use_awaitable);
         Message answer = co_await read_message();
         if (answer.type() != MessageType::Login) {
@@ -165,7 +168,7 @@ awaitable<int> Client::run() {
             show(co_await read_message());
         }
     } catch (const std::system_error& error) {
-        if (!quitting_ || error.code() != asio::error::eof) {
+        if (!quitting_) {  // after our Logout any end is the end we asked for
             std::cerr << program << ": connection closed: " << error.code().message() << "\n";
             status = 1;
         }
@@ -197,8 +200,8 @@ awaitable<void> Client::writer() {
     }
 }
 
-void Client::send(MessageType type, const chat::ClientHeader& header, std::string_view content) {
-    outgoing_.push_back(chat::encode(type, chat::to_json(header), content));
+void Client::send(MessageType type, const std::string& header, std::string_view content) {
+    outgoing_.push_back(chat::encode(type, header, content));
     if (writer_idle_) {
         wake_.cancel();
     }
@@ -207,7 +210,16 @@ void Client::send(MessageType type, const chat::ClientHeader& header, std::strin
 void Client::quit() {
     if (!quitting_) {
         quitting_ = true;
-        send(MessageType::Logout, {}, {});  // the server closes; the reader then ends
+        send(MessageType::Logout, "", {});
+        // Our server closes after a Logout; the seed's never does. Either way we are gone
+        // within a second: then we close, and the reader ends.
+        goodbye_.expires_after(std::chrono::seconds(1));
+        goodbye_.async_wait([this](asio::error_code error) {
+            if (!error) {
+                asio::error_code ignored;
+                socket_.close(ignored);
+            }
+        });
     }
 }
 
@@ -223,7 +235,7 @@ void Client::process_input() {
         } else if (line->starts_with("/")) {
             handle_command(*line);
         } else if (!line->empty()) {
-            send(MessageType::Utf8, {}, *line);
+            send(MessageType::Utf8, "", *line);
         }
     }
 }
@@ -240,7 +252,8 @@ void Client::handle_command(const std::string& line) {
             std::cerr << "usage: /msg USER TEXT\n";
             return;
         }
-        send(MessageType::Utf8, {rest.substr(0, gap), {}}, rest.substr(gap + 1));
+        send(MessageType::Utf8, chat::to_json(chat::ClientHeader{rest.substr(0, gap), {}}),
+             rest.substr(gap + 1));
     } else if (command == "/file" || command == "/image" || command == "/voice") {
         MessageType type = command == "/file"    ? MessageType::File
                            : command == "/image" ? MessageType::Image
@@ -276,7 +289,7 @@ void Client::send_file(MessageType type, const std::string& path, std::optional<
     std::string content(size, '\0');
     file.read(content.data(), static_cast<std::streamsize>(size));
     std::string name = std::filesystem::path(path).filename().string();
-    send(type, {std::move(to), name}, content);
+    send(type, chat::file_header(type, to, name), content);
 }
 
 void Client::show(const Message& message) {
@@ -318,6 +331,10 @@ void Client::show(const Message& message) {
 }
 
 int main(int argc, char** argv) {
+    course::open_missing_standard_descriptors();  // a closed stdin reads as end of input
+    // Past a file-size limit, write() then fails with EFBIG (and the file is removed)
+    // instead of the signal killing us.
+    std::signal(SIGXFSZ, SIG_IGN);
     Options options;
     CLI::App app{"v5-chat-client: chat over the binary protocol of seed 001"};
     course::add_address_option(app, options.address, "server to connect to");

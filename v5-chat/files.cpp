@@ -96,13 +96,20 @@ SavedFile save_new_file(const std::string& directory, const std::string& name,
                 continue;
             }
             if (written < 0) {
+                // A full disk, a file-size limit: never leave a partial file behind,
+                // it would look like a whole one.
                 std::string error = path + ": " + std::strerror(errno);
                 ::close(fd);
+                ::unlink(path.c_str());
                 return {"", error};
             }
             content.remove_prefix(static_cast<std::size_t>(written));
         }
-        ::close(fd);
+        if (::close(fd) != 0) {  // some file systems report a failed write only here
+            std::string error = path + ": " + std::strerror(errno);
+            ::unlink(path.c_str());
+            return {"", error};
+        }
         return {path, ""};
     }
     return {"", "no free name for " + name + " in " + directory};

@@ -17,7 +17,8 @@ std::string fallback_filename(std::uint16_t type, std::string_view timestamp);
 
 // Creates a NEW file in `directory` (O_CREAT | O_EXCL: never an existing one, never through
 // a symlink) named `name`, or "a (1).pdf", "a (2).pdf" ... when "a.pdf" is taken, and
-// writes `content` to it. Returns the path, or an empty path and an error text.
+// writes `content` to it. Returns the path, or an empty path and an error text. A file
+// that cannot be written whole is removed: never a partial file.
 struct SavedFile {
     std::string path;
     std::string error;

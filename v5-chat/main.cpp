@@ -1,63 +1,79 @@
-// v5-chat-server: the binary chat protocol of seed 001, one thread, Asio coroutines.
+// v5-chat-server: the binary chat protocol of seed 001, on v4's skeleton: one thread, Asio
+// coroutines, the broadcast shutdown and the error log.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
-#include <asio.hpp>
+#include <asio/io_context.hpp>
+#include <exception>
 #include <iostream>
 
 #include "course/cli.hpp"
 #include "course/logging.hpp"
+#include "course/timeout.hpp"
+#include "logger.hpp"
 #include "server.hpp"
 
+namespace {
+
+// Every connection is a file descriptor, and the default soft limit is often 1024: far
+// from 10 000. An unprivileged process may raise its soft limit up to the hard limit.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    auto soft = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            limit.rlim_cur = soft;
+        }
+    }
+    spdlog::info("open-file limit: {} (was {}, hard limit {})", limit.rlim_cur, soft,
+                 limit.rlim_max);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-    course::Address address{"127.0.0.1", 8080};
-    Settings settings;
-    double login_timeout = std::chrono::duration<double>(settings.login_timeout).count();
+    ServerOptions options;
+    std::string log_file = "server.log";
     CLI::App app{"v5-chat-server: a chat room over the binary protocol of seed 001"};
-    course::add_address_option(app, address);
-    app.add_option("--max-content", settings.max_content, "largest content a message may carry")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--max-queue", settings.max_queue,
+    course::add_address_option(app, options.address);
+    app.add_option("--max-content", options.max_content, "largest content a message may carry")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--max-queue", options.max_queue,
                    "bytes queued for one client before it is cut off (>= max-content + 8 KiB)")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--login-timeout", login_timeout, "seconds a connection may take to log in")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    course::add_timeout_option(app, "--login-timeout", options.login_timeout,
+                               "seconds a connection may take to log in");
+    app.add_option("--log-file", log_file, "file that errors are appended to")
+        ->capture_default_str();
     if (auto exit_status = course::parse_command_line(app, argc, argv)) {
         return *exit_status;
     }
     // Room for the biggest message, or a client could be cut off for one legal message.
-    if (settings.max_queue < chat::queue_slack ||
-        settings.max_queue - chat::queue_slack < settings.max_content) {
-        std::cerr << "v5-chat-server: --max-queue (" << settings.max_queue
-                  << ") must be at least --max-content (" << settings.max_content << ") + "
+    if (options.max_queue < chat::queue_slack ||
+        options.max_queue - chat::queue_slack < options.max_content) {
+        std::cerr << "v5-chat-server: --max-queue (" << options.max_queue
+                  << ") must be at least --max-content (" << options.max_content << ") + "
                   << chat::queue_slack << "\n";
         return 2;
     }
-    settings.login_timeout =
-        std::chrono::milliseconds(static_cast<long long>(login_timeout * 1000));
     course::setup_logging();
+    raise_open_file_limit();
 
-    asio::io_context io_context(1);  // one thread: the room needs no lock
-    Room room;
-    asio::ip::tcp::acceptor acceptor(io_context);
     try {
-        asio::ip::tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
-        acceptor.open(endpoint.protocol());
-        acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-        acceptor.bind(endpoint);
-        acceptor.listen();
-    } catch (const std::system_error& error) {
-        spdlog::error("bind {}: {}", address.to_string(), error.code().message());
+        Logger logger(log_file);
+        asio::io_context io(1);  // the hint: one thread, the room needs no lock
+        Server server(io, options, logger);
+        server.start();
+        course::announce_listening(server.local_address());
+        io.run();  // returns when no work is left: after a signal, once every session is gone
+    } catch (const std::exception& error) {
+        spdlog::error("{}", error.what());  // "bind: Address already in use", a log file ...
         return 1;
     }
-    auto bound = acceptor.local_endpoint();
-    course::announce_listening({bound.address().to_string(), bound.port()});
-
-    asio::co_spawn(io_context, accept_clients(acceptor, room, settings), asio::detached);
-    asio::signal_set signals(io_context, SIGINT, SIGTERM);
-    signals.async_wait([&](auto, int) { io_context.stop(); });
-    io_context.run();
-    spdlog::info("stopped");
 }

@@ -119,19 +119,37 @@ static std::optional<std::string> string_key(const json& object, const char* key
     return it->get<std::string>();
 }
 
-ParsedClientHeader parse_client_header(std::string_view bytes) {
+ParsedClientHeader parse_client_header(std::uint16_t type, std::string_view bytes) {
     ParsedClientHeader result;
     if (bytes.empty()) {
         return result;  // header size 0: no header
     }
     json object = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-    if (!object.is_object()) {  // a parse error gives a "discarded" value: not an object
+    if (object.is_object()) {
+        result.header.to = string_key(object, "to", result.error);
+        result.header.filename = string_key(object, "filename", result.error);
+    } else if (!is_valid_utf8(bytes)) {  // (a parse error gives a "discarded" value)
+        result.error = "header is neither a JSON object nor UTF-8 text";
+    } else if (type == static_cast<std::uint16_t>(MessageType::Utf8)) {
         result.error = "header is not a JSON object";
-        return result;
+    } else {
+        result.header.filename = std::string(bytes);  // the seed's client: the bare file name
     }
-    result.header.to = string_key(object, "to", result.error);
-    result.header.filename = string_key(object, "filename", result.error);
+    if (result.header.filename) {
+        result.header.filename = base_name(*result.header.filename);
+    }
     return result;
+}
+
+std::optional<std::string> base_name(std::string_view filename) {
+    auto separator = filename.find_last_of("/\\");
+    if (separator != std::string_view::npos) {
+        filename.remove_prefix(separator + 1);
+    }
+    if (filename.empty() || filename == "." || filename == "..") {
+        return std::nullopt;
+    }
+    return std::string(filename);
 }
 
 // Invalid UTF-8 never reaches the JSON writer from the network (the parser refuses it), but
@@ -150,6 +168,13 @@ std::string to_json(const ClientHeader& header) {
     if (header.filename)
         object["filename"] = *header.filename;
     return dump(object);
+}
+
+std::string file_header(MessageType type, const std::optional<std::string>& to,
+                        const std::string& filename) {
+    bool bare = type == MessageType::File && !to && !filename.empty() &&
+                !json::parse(filename, nullptr, false).is_object();
+    return bare ? filename : to_json(ClientHeader{to, filename});
 }
 
 std::string to_json(const ServerHeader& header) {
@@ -269,6 +294,9 @@ UsernameProblem check_username(std::string_view name) {
             return UsernameProblem::whitespace;
         if (is_invisible(*cp))
             return UsernameProblem::invisible;
+        // JSON would have to escape them, and the seed's client cannot read an escape.
+        if (*cp == '"' || *cp == '\\')
+            return UsernameProblem::escaped;
     }
     // Error messages come `from` "server": nobody may sign as the server.
     if (equals_ignoring_ascii_case(name, server_name))
@@ -285,6 +313,7 @@ std::string_view describe(UsernameProblem problem) {
         case UsernameProblem::control: return "contains a control character";
         case UsernameProblem::whitespace: return "contains whitespace";
         case UsernameProblem::invisible: return "contains an invisible character";
+        case UsernameProblem::escaped: return "contains \" or \\";
         case UsernameProblem::reserved: return "reserved for the server";
     }
     return "?";
@@ -304,21 +333,42 @@ std::string format_timestamp(std::chrono::system_clock::time_point when) {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
+    // "2026-11-22T12:00:00Z", then optionally "." and 1 to 9 digits before the "Z".
     std::tm utc{};
-    int millis = 0;
-    char tail = 0;
+    int consumed = 0;
     std::string copy(text);
-    // RFC 3339 allows more or fewer fraction digits; we write 3 and read what we write.
-    if (text.size() != 24 ||
-        std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &utc.tm_year, &utc.tm_mon,
-                    &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &millis, &tail) != 8 ||
-        tail != 'Z') {
+    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &utc.tm_year, &utc.tm_mon,
+                    &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &consumed) != 6 ||
+        consumed != 19) {
+        return std::nullopt;
+    }
+    std::string_view rest = text.substr(19);
+    std::chrono::nanoseconds fraction{0};
+    if (rest.starts_with('.')) {
+        rest.remove_prefix(1);
+        std::size_t digits = 0;
+        long long nanos = 0;
+        while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') {
+            nanos = nanos * 10 + (rest[digits] - '0');
+            ++digits;
+        }
+        if (digits == 0 || digits > 9) {
+            return std::nullopt;
+        }
+        for (std::size_t i = digits; i < 9; ++i) {
+            nanos *= 10;
+        }
+        fraction = std::chrono::nanoseconds(nanos);
+        rest.remove_prefix(digits);
+    }
+    if (rest != "Z") {
         return std::nullopt;
     }
     utc.tm_year -= 1900;
     utc.tm_mon -= 1;
     std::time_t seconds = timegm(&utc);
-    return std::chrono::system_clock::from_time_t(seconds) + std::chrono::milliseconds(millis);
+    return std::chrono::system_clock::from_time_t(seconds) +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
 }
 
 }  // namespace chat

@@ -100,19 +100,29 @@ struct ClientHeader {
     std::optional<std::string> filename;
 };
 
-// Parses a client header: empty means no header. Returns an error text when the header is
-// not a JSON object or a key has the wrong type.
+// Parses the header of a message of `type`: empty means no header. A JSON object gives its
+// keys. Anything else is the seed's bare UTF-8 text (its client sends no JSON): the file
+// name of a File, Image or Voice; on Utf8 it could name nothing, so it is an error, as is
+// text that is not UTF-8 and a key of the wrong type. A file name is cut to its base name
+// (what follows the last / or \), and dropped when that is empty, "." or "..".
 struct ParsedClientHeader {
     ClientHeader header;
     std::string error;  // empty: fine
 };
-ParsedClientHeader parse_client_header(std::string_view bytes);
+ParsedClientHeader parse_client_header(std::uint16_t type, std::string_view bytes);
+// "dir/a.pdf" and "C:\\x\\a.pdf" -> "a.pdf"; "", "x/", "." and ".." -> nothing.
+std::optional<std::string> base_name(std::string_view filename);
 std::string to_json(const ClientHeader& header);  // "" when both keys are absent
+// The header a client sends with a file: the seed's bare file name where that says it all
+// (a File to everyone, and a name that does not itself read as a JSON object), so the
+// seed's server understands it too; JSON where only JSON can say it (`to`, Image, Voice).
+std::string file_header(MessageType type, const std::optional<std::string>& to,
+                        const std::string& filename);
 
 // What the server says in its header.
 struct ServerHeader {
     std::string from;
-    std::string timestamp;  // RFC 3339 UTC with milliseconds
+    std::string timestamp;  // RFC 3339 UTC; ours with milliseconds
     std::optional<std::string> filename;
     std::optional<std::string> to;     // marks a private message
     std::optional<std::string> error;  // Error messages only
@@ -120,7 +130,7 @@ struct ServerHeader {
 std::string to_json(const ServerHeader& header);
 std::optional<ServerHeader> parse_server_header(std::string_view bytes);
 
-// The username of a Login: {"to": "alice"}, or the bare UTF-8 name (the seed says both).
+// The username of a Login: {"to": "alice"}, or the bare UTF-8 name (the seed's client).
 // Nothing when the header is a JSON object without a string "to".
 std::optional<std::string> login_username(std::string_view header);
 
@@ -135,6 +145,7 @@ enum class UsernameProblem {
     control,
     whitespace,
     invisible,
+    escaped,
     reserved
 };
 UsernameProblem check_username(std::string_view name);
@@ -142,6 +153,7 @@ std::string_view describe(UsernameProblem problem);
 
 // "2026-11-22T12:00:00.123Z": always 24 characters.
 std::string format_timestamp(std::chrono::system_clock::time_point when);
+// Reads ours, and any RFC 3339 UTC time with 0 to 9 fraction digits (the seed sends 9).
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);
 
 }  // namespace chat

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "course/logging.hpp"
 #include "session.hpp"
 
 Outgoing make_message(chat::MessageType type, std::string_view header, std::string_view content) {
@@ -44,11 +45,11 @@ bool Room::join(const std::shared_ptr<Session>& session) {
     }
     members_.push_back({session, joined});
     by_name_.emplace(name, session.get());
-    spdlog::info("{} joined ({} online)", name, members_.size());
+    spdlog::info("{} joined ({} online)", course::printable(name), members_.size());
     return true;
 }
 
-void Room::leave(Session& session) {
+void Room::leave(Session& session, bool announce) {
     auto it = std::find_if(members_.begin(), members_.end(),
                            [&](const Member& m) { return m.session.get() == &session; });
     if (it == members_.end()) {
@@ -57,11 +58,13 @@ void Room::leave(Session& session) {
     auto keep_alive = it->session;  // erase() would otherwise destroy what we still read
     members_.erase(it);
     by_name_.erase(session.username());
-    Outgoing left = make_event(chat::MessageType::Logout, session.username());
-    for (const auto& member : members_) {
-        member.session->deliver(left);
+    if (announce) {
+        Outgoing left = make_event(chat::MessageType::Logout, session.username());
+        for (const auto& member : members_) {
+            member.session->deliver(left);
+        }
     }
-    spdlog::info("{} left ({} online)", session.username(), members_.size());
+    spdlog::info("{} left ({} online)", course::printable(session.username()), members_.size());
 }
 
 Session* Room::find(std::string_view name) const {

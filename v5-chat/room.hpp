@@ -34,8 +34,9 @@ public:
     // Login event for everyone already here (oldest first) and everyone else a Login event
     // for the newcomer. Returns false, and changes nothing, when the name is taken.
     bool join(const std::shared_ptr<Session>& session);
-    // Takes the session out; everyone else gets a Logout event. No-op if not logged in.
-    void leave(Session& session);
+    // Takes the session out; everyone else gets a Logout event, unless `announce` is false
+    // (a server that stops sends no Logout events). No-op if not logged in.
+    void leave(Session& session, bool announce = true);
     // The logged-in user called `name`, or nullptr.
     Session* find(std::string_view name) const;
     // To everyone (to == nullptr), or to `to` and the sender.

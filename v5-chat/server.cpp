@@ -2,22 +2,149 @@
 
 #include <spdlog/spdlog.h>
 
-asio::awaitable<void> accept_clients(asio::ip::tcp::acceptor& acceptor, Room& room,
-                                     const Settings& settings) {
-    asio::steady_timer pause(acceptor.get_executor());
-    while (acceptor.is_open()) {
-        asio::error_code error;
-        auto socket =
-            co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, error));
-        if (error == asio::error::operation_aborted) {
-            co_return;
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/use_awaitable.hpp>
+#include <csignal>
+#include <memory>
+
+#include "error.hpp"
+#include "logger.hpp"
+#include "session.hpp"
+
+namespace {
+
+const auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+asio::ip::tcp::endpoint to_endpoint(const course::Address& address) {
+    return {asio::ip::make_address(address.host), address.port};
+}
+
+void log_exception(std::exception_ptr error) {  // for co_spawn: a coroutine that threw
+    if (error) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            spdlog::error("unexpected: {}", e.what());
+        }
+    }
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, const ServerOptions& options, Logger& logger)
+    : io_(io),
+      options_(options),
+      logger_(logger),
+      control_(asio::make_strand(io)),
+      // This constructor opens, sets SO_REUSEADDR, binds and listens (backlog SOMAXCONN):
+      // v3's four Berkeley calls in one line.
+      acceptor_(control_, to_endpoint(options.address)),
+      signals_(control_, SIGINT, SIGTERM),
+      sweep_timer_(control_),
+      shutdown_(control_) {}
+
+course::Address Server::local_address() const {
+    auto endpoint = acceptor_.local_endpoint();
+    return {endpoint.address().to_string(), endpoint.port()};
+}
+
+void Server::start() {
+    asio::co_spawn(control_, accept_connections(), log_exception);
+    asio::co_spawn(control_, stop_on_signal(), log_exception);
+    asio::co_spawn(control_, sweep_idle_sessions(), log_exception);
+}
+
+asio::any_io_executor Server::next_session_executor() {
+    // One thread, always: the io_context itself. Every session touches the room, which has
+    // no lock; v4's strand per session would not make that safe, only slower.
+    return io_.get_executor();
+}
+
+asio::awaitable<void> Server::accept_connections() {
+    asio::steady_timer pause(control_);
+    for (;;) {
+        asio::ip::tcp::endpoint peer;
+        // The new socket is created on the session's executor, not on ours.
+        auto [error, socket] =
+            co_await acceptor_.async_accept(next_session_executor(), peer, use_tuple);
+        if (!acceptor_.is_open()) {
+            co_return;  // closed by stop_on_signal: we accept no more
         }
         if (error) {
-            spdlog::warn("accept: {}", error.message());  // e.g. too many open files
+            // Typically EMFILE, out of file descriptors. The pending connection stays in
+            // the backlog, so retrying at once would spin: pause a little first.
+            logger_.report(Logger::peer_name(acceptor_.local_endpoint()),
+                           ErrorType::connection_failed, "accept: " + error.message());
             pause.expires_after(std::chrono::milliseconds(100));
-            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
+            co_await pause.async_wait(use_tuple);
             continue;
         }
-        std::make_shared<Session>(std::move(socket), room, settings)->start();
+        auto session =
+            std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_, room_, options_);
+        auto executor = session->executor();
+        asio::co_spawn(executor, Session::run(std::move(session)), log_exception);
+    }
+}
+
+asio::awaitable<void> Server::stop_on_signal() {
+    auto [error, number] = co_await signals_.async_wait(use_tuple);
+    if (error) {
+        co_return;
+    }
+    spdlog::info("{}: stopping; telling {} connection(s)", number == SIGINT ? "SIGINT" : "SIGTERM",
+                 shutdown_.size());
+    asio::error_code ignored;
+    acceptor_.close(ignored);  // 1. accept no more
+    shutdown_.begin();         // 2. the broadcast: every session says goodbye and closes
+    sweep_timer_.cancel();
+
+    // 3. Wait for the last session, but not forever: after the grace period, close the
+    //    sockets of those still writing (a client that never reads). A second signal
+    //    does that at once.
+    asio::steady_timer grace(control_, kGoodbyeGrace);
+    grace.async_wait([this](asio::error_code e) {
+        if (!e) {
+            spdlog::warn("{} connection(s) still closing: closing them now", shutdown_.size());
+            shutdown_.abort_all();
+        }
+    });
+    signals_.async_wait([this](asio::error_code e, int) {
+        if (!e) {
+            shutdown_.abort_all();
+        }
+    });
+    co_await shutdown_.all_left();
+    grace.cancel();
+    signals_.cancel();
+    spdlog::info("every connection is closed; bye");
+    // Nothing is left to wait for, so io_context::run() returns on every thread.
+}
+
+asio::awaitable<void> Server::sweep_idle_sessions() {
+    // v4's sweep, with the chat's idea of idle: connected, but not logged in. One timer for
+    // all sessions, not one per session: each session stores when it connected
+    // (Session::heard), and this sweep compares. A timeout fires up to one period late;
+    // the period is a quarter of the timeout, at most a second.
+    auto period = std::clamp<std::chrono::milliseconds>(
+        options_.login_timeout / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    while (!shutdown_.stopping()) {
+        sweep_timer_.expires_after(period);
+        auto [error] = co_await sweep_timer_.async_wait(use_tuple);
+        if (error || shutdown_.stopping()) {
+            co_return;
+        }
+        auto now = Session::Clock::now();
+        shutdown_.for_each([&](Session& session) {
+            if (!session.closing() && !session.logged_in() &&
+                now - session.last_heard() > options_.login_timeout) {
+                session.stop(Session::Stop::login_timeout);
+            } else if (session.closing() && now - session.last_heard() > kGoodbyeGrace) {
+                session.abort();  // its goodbye (or the drain after an Error) takes too long
+            }
+        });
     }
 }

@@ -1,33 +1,60 @@
-// One client connection: a reader coroutine that decodes what the client sends, and ONE
-// writer coroutine that owns the socket's sending side and drains a bounded queue.
+// Session: one client connection, on v4's skeleton (run, stop, abort, the Shutdown list),
+// served by TWO coroutines: a reader that decodes what the client sends, and ONE writer
+// that owns the socket's sending side and drains a bounded queue.
 //
-// Why one writer: two async_writes in flight on one socket may interleave their bytes,
-// and a message cut in half by another one breaks the framing for good. The room never
-// writes; it only queues (deliver), and the writer sends everything queued in one call.
+// Why one writer: in v4 only the connection's own coroutine wrote to its socket. Here the
+// room writes to bob whenever anyone speaks. Two async_writes in flight on one socket may
+// interleave their bytes, and a message cut in half by another one breaks the framing for
+// good. The room never writes; it only queues (deliver), and the writer sends everything
+// queued in one call.
 #pragma once
 
-#include <asio.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "protocol.hpp"
 #include "room.hpp"
 
-struct Settings {
-    std::uint64_t max_content = chat::default_max_content;  // --max-content
-    std::uint64_t max_queue = chat::default_max_queue;      // --max-queue
-    std::chrono::milliseconds login_timeout = chat::default_login_timeout;
-};
+class Logger;
+class Shutdown;
+struct ServerOptions;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(asio::ip::tcp::socket socket, Room& room, const Settings& settings);
+    using Clock = std::chrono::steady_clock;
+    enum class Stop : std::uint8_t { none, login_timeout, shutdown };
 
-    // Spawns the reader, the writer and the login timer.
-    void start();
+    Session(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer, Shutdown& shutdown,
+            Logger& logger, Room& room, const ServerOptions& options);
+
+    // The whole life of the connection: join the Shutdown list, read and write until both
+    // sides are done, leave the room, close, leave the list. The coroutine's frame owns
+    // `self`, so the session lives exactly as long as its coroutine.
+    static asio::awaitable<void> run(std::shared_ptr<Session> self);
+
+    // Called by the sweep and the shutdown broadcast: both post the work to the session's
+    // own executor, so the socket is only ever touched from there.
+    void stop(Stop why);  // login timeout: close; shutdown: an Error, then close
+    void abort();         // close the socket now (the goodbye took too long)
+
+    asio::any_io_executor executor() { return socket_.get_executor(); }
+
+    // Read by the sweep, hence atomics (plain loads/stores on x86). last_heard() is when
+    // the connection opened, and once it is closing, when its goodbye began.
+    Clock::time_point last_heard() const {
+        return Clock::time_point(Clock::duration(last_heard_.load(std::memory_order_relaxed)));
+    }
+    bool closing() const { return closing_.load(std::memory_order_relaxed); }
+    bool logged_in() const { return logged_in_.load(std::memory_order_relaxed); }
+
     // Queues a message for this client. A client with more than --max-queue bytes queued
     // and not yet written is cut off here: it never slows the room down.
     void deliver(const Outgoing& message);
@@ -35,15 +62,19 @@ public:
     const std::string& username() const { return username_; }
 
 private:
-    asio::awaitable<void> reader();
-    asio::awaitable<void> writer();
+    friend class Shutdown;  // for the list hooks below
+
+    asio::awaitable<void> read_messages();   // until Logout, EOF, an error or a stop
+    asio::awaitable<void> write_messages();  // until the reader is done and all is sent
+    asio::awaitable<void> drain();           // read and drop until the peer closes
 
     // The receive buffer: bytes [begin_, end_) of buffer_ are read but not yet used.
     std::string_view buffered() const { return {buffer_.data() + begin_, end_ - begin_}; }
     void consume(std::size_t n) { begin_ += n; }
-    asio::awaitable<void> fill(std::size_t n);  // until at least n bytes are buffered
-    asio::awaitable<void> read_into(char* out, std::uint64_t n);
-    asio::awaitable<void> skip(std::uint64_t n);
+    // As v4's reads: an error code back (eof, reset, our own close), never an exception.
+    asio::awaitable<asio::error_code> fill(std::size_t n);  // until n bytes are buffered
+    asio::awaitable<asio::error_code> read_into(char* out, std::uint64_t n);
+    asio::awaitable<asio::error_code> skip(std::uint64_t n);
 
     void handle_login(std::string_view header);
     // A message to relay whose content is already in the receive buffer: checked, then
@@ -51,21 +82,41 @@ private:
     void handle_buffered(const chat::Descriptor& descriptor, std::string_view header,
                          std::string_view content);
     // A message to relay whose content is still on its way: read straight into its place.
-    asio::awaitable<void> handle_message(const chat::Descriptor& descriptor,
-                                         std::string_view header);
+    asio::awaitable<asio::error_code> handle_message(const chat::Descriptor& descriptor,
+                                                     std::string_view header);
     // Relays the batch as ONE block. Called before anything else happens on this session
     // (an await, an Error, a private message), so the order everyone sees is unchanged.
     void relay_batch();
-    void send_error(const std::string& error);  // the connection stays
-    void fail(const std::string& error);        // Error, then close
-    void stop();                                // close now (timeout, overflow, failure)
+    void send_error(std::error_code kind, const std::string& error);  // the connection stays
+    void fail(std::error_code kind, const std::string& error);        // Error, then close
+    void say_goodbye();                     // the shutdown's Error, then close
+    void enqueue(const Outgoing& message);  // deliver() without its checks
+    void close();                           // close now: timeout, overflow, failure
+    void heard() {
+        last_heard_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    }
+    void mark_closing() {
+        heard();  // from now on last_heard_ is when the goodbye began
+        closing_.store(true, std::memory_order_relaxed);
+    }
 
     asio::ip::tcp::socket socket_;
+    asio::ip::tcp::endpoint peer_;
+    Shutdown& shutdown_;
+    Logger& logger_;
     Room& room_;
-    const Settings& settings_;
-    std::string peer_;
+    const ServerOptions& options_;
+
+    Session* prev_ = nullptr;  // Shutdown's intrusive list of live sessions
+    Session* next_ = nullptr;
+    std::atomic<Clock::rep> last_heard_;
+    std::atomic<bool> closing_{false};
+    std::atomic<bool> logged_in_{false};
+
+    // Touched only on the session's executor:
+    Stop stop_ = Stop::none;
+    bool aborted_ = false;
     std::string username_;  // empty until logged in
-    bool logged_in_ = false;
 
     // Messages to everyone that arrived in one read, waiting to be relayed together: one
     // pointer in each recipient's queue, one buffer in its gather write, for hundreds of
@@ -89,8 +140,7 @@ private:
     std::uint64_t queued_bytes_ = 0;  // pending_ + writing_
     asio::steady_timer wake_;         // the idle writer waits on it; deliver() cancels it
     bool writer_idle_ = false;
-    bool alive_ = true;            // false once stopped: deliver() drops everything
-    bool done_reading_ = false;    // the writer flushes what is queued, then closes
-    bool linger_ = false;          // after an Error: drain the peer's input before closing
-    asio::steady_timer deadline_;  // login timeout, then the lingering close
+    bool alive_ = true;          // false once closed: deliver() drops everything
+    bool done_reading_ = false;  // the writer flushes what is queued, then closes
+    bool linger_ = false;        // after an Error: drain the peer's input before closing
 };

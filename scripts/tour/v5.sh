@@ -20,13 +20,15 @@ sleep 0.2
 printf 'hello, room\n/msg bob the minutes are coming\n/file %s\n' "$V5_DIR/minutes.txt" |
     timeout 10 "$BIN/v5-chat-client" --address "$SERVER_ADDRESS" --username alice \
         --save-directory "$V5_DIR" >/dev/null 2>&1
-exec {BOB_IN}>&- {CAROL_IN}>&-  # end of input: bob and carol log out
+sleep 0.2
+stop_server  # SIGTERM with bob and carol still in the room: each is told, then closed
+exec {BOB_IN}>&- {CAROL_IN}>&-
 wait "${TOUR_PIDS[@]: -2}" 2>/dev/null
-narrate "bob's screen (he got carol's message, alice's, her private note and her file):"
+narrate "bob's screen (carol's message, alice's, her private note, her file, and the stop):"
 show <"$V5_DIR/bob.out"
 narrate "carol's screen (no private note for her):"
 show <"$V5_DIR/carol.out"
 narrate "bob's copy of the file: $(cat "$V5_DIR/bob/minutes.txt")"
 narrate "Every message was built once and shared by all recipients; each connection has one writer."
+narrate "On SIGTERM every client, logged in or not, got an Error 'server shutting down'; no Logouts."
 narrate "Try: ./course client v5 --username you, in two terminals, and /msg each other."
-stop_server

@@ -6,3 +6,7 @@ course_fuzz_target(chat-decoder
             ${PROJECT_SOURCE_DIR}/v5-chat/files.cpp
     INCLUDES ${PROJECT_SOURCE_DIR}/v5-chat
     LIBS nlohmann_json::nlohmann_json)
+# The seed corpus (tests/fuzz/corpus/chat-decoder: small hand-made messages, among them the
+# seed's bare headers) is copied to where ./course fuzz keeps the target's corpus.
+file(COPY ${CMAKE_CURRENT_SOURCE_DIR}/corpus/chat-decoder/
+     DESTINATION ${CMAKE_BINARY_DIR}/corpus/chat-decoder)

@@ -37,9 +37,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::abort();
         }
         // The rules on what a message carries: no input may crash them.
-        auto header = chat::parse_client_header(whole.header);
+        auto header = chat::parse_client_header(whole.descriptor.type, whole.header);
         if (header.error.empty()) {
             chat::to_json(header.header);
+            // A relayed file name is a base name, never a path or a dot name.
+            if (header.header.filename &&
+                (header.header.filename->empty() || *header.header.filename == "." ||
+                 *header.header.filename == ".." ||
+                 header.header.filename->find_first_of("/\\") != std::string::npos)) {
+                std::abort();
+            }
         }
         if (auto name = chat::login_username(whole.header)) {
             chat::check_username(*name);

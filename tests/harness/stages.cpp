@@ -37,7 +37,8 @@ const std::vector<Stage>& all_stages() {
                                                                          ShutdownBroadcast, IdleTimeout,
                                                                          ErrorLogFile, PositionalPort}},
         {"v5", "v5-chat",       "v5-chat-server",   "v5-chat-client",   {ConcurrentClients, ThousandsOfClients,
-                                                                         ChatProtocol}},
+                                                                         GracefulStop, ShutdownBroadcast,
+                                                                         ErrorLogFile, ChatProtocol}},
         {"v6", "v6-upload",     "v6-upload-server", "v6-upload-client", {ConcurrentClients, PngUpload},
                                                                         {"--http-address", "127.0.0.1:0"}},
     };

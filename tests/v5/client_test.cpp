@@ -201,6 +201,45 @@ TEST(ChatClient, SendsFilesWithTheirBaseName) {
     EXPECT_NE(run.err.find("/no/such/file"), std::string::npos) << escape(run.err);
 }
 
+// Started with fd 0 closed (`client <&-`), the client's first descriptor would be fd 0:
+// it must read that as end of input (log in, log out), never as something typed.
+TEST(ChatClient, AClosedStdinIsEndOfInput) {
+    auto server = Server::start(v5());
+    ChatPeer bob(*server, "bob");
+    ASSERT_TRUE(bob.login());
+    auto run = run_client("/bin/sh",
+                          {"-c", "exec \"$0\" \"$@\" <&-", v5().client_path(), "--address",
+                           server->address(), "--username", "alice"},
+                          "");
+    EXPECT_EQ(run.exit_status, 0) << escape(run.err);
+    EXPECT_TRUE(bob.expect_from(kLogin, "alice"));
+    EXPECT_TRUE(bob.expect_from(kLogout, "alice")) << "nothing typed, nothing sent";
+}
+
+// A file that cannot be written whole (here: over a file-size limit of 1 KiB) is removed
+// and said so; the client goes on.
+TEST(ChatClient, AFileThatCannotBeWrittenWholeIsRemovedNeverLeftPartial) {
+    auto server = Server::start(v5());
+    ChatPeer bob(*server, "bob");
+    ASSERT_TRUE(bob.login());
+    TempDir save;
+    Process client("/bin/sh",
+                   {"-c", "ulimit -f 2 && exec \"$0\" \"$@\"", v5().client_path(), "--address",
+                    server->address(), "--username", "alice", "--save-directory", save.path()});
+    ASSERT_TRUE(expect_output(client, "* bob joined"));
+    ASSERT_TRUE(bob.expect_from(kLogin, "alice"));
+    ASSERT_TRUE(bob.send(kFile, "big.bin", std::string(5000, 'b')));
+    ASSERT_TRUE(bob.expect_from(kFile, "bob"));
+    ASSERT_TRUE(expect_output(client, "big.bin (5000 bytes) not saved"));
+    EXPECT_EQ(save.list(), std::vector<std::string>{}) << "a partial file was left";
+    ASSERT_TRUE(bob.send(kFile, "small.txt", "fits"));
+    ASSERT_TRUE(bob.expect_from(kFile, "bob"));
+    ASSERT_TRUE(expect_output(client, "saved to"));
+    EXPECT_EQ(read_file(save.path() + "/small.txt"), "fits");
+    client.close_stdin();
+    EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << client.stderr_text();
+}
+
 // The lesson's "What you should see", against the real binaries, clock readings aside.
 TEST(ChatClient, LessonTranscript) {
     Transcript transcript = read_transcript(v5());

@@ -59,7 +59,7 @@ std::string bytes_in_doc(const std::string& name) {
 TEST(ChatProtocolDoc, HexdumpIsTheRealExchange) {
     auto server = Server::start(stage("v5"));
     ChatPeer alice(*server, "alice");
-    std::string sent = frame(kLogin, login_header("alice")) + frame(kUtf8, "", "hello");
+    std::string sent = frame(kLogin, "alice") + frame(kUtf8, "", "hello");  // as our client
     ASSERT_TRUE(alice.send(sent));
     ChatMessage answer, echo;
     ASSERT_TRUE(alice.expect(kLogin, &answer));

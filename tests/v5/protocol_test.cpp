@@ -9,6 +9,9 @@ namespace {
 
 using namespace chat;
 
+// Message types as they come off the wire.
+constexpr std::uint16_t Image = 6, Utf8 = 7, File = 8, Voice = 9;
+
 TEST(ChatCodec, DescriptorIsLittleEndianWithReservedZero) {
     char bytes[descriptor_size];
     encode_descriptor({0x0107, 0x0203, 0xdeadbeef, 0x0102030405060708ull}, bytes);
@@ -89,20 +92,59 @@ TEST(ChatCodec, LimitsAreRefusedOnTheDescriptorAlone) {
 }
 
 TEST(ChatHeaders, ClientHeader) {
-    auto empty = parse_client_header("");
+    auto empty = parse_client_header(Utf8, "");
     EXPECT_TRUE(empty.error.empty());
     EXPECT_FALSE(empty.header.to || empty.header.filename);
-    auto both = parse_client_header(R"({"to":"bob","filename":"a.pdf","other":[1]})");
+    auto both = parse_client_header(File, R"({"to":"bob","filename":"a.pdf","other":[1]})");
     EXPECT_TRUE(both.error.empty());
     EXPECT_EQ(both.header.to, "bob");
     EXPECT_EQ(both.header.filename, "a.pdf");
+    // On Utf8 a header that is not a JSON object can name nothing.
     for (std::string bad : {"x", "[]", "\"bob\"", "42", "{", R"({"to": 1})", R"({"filename": {}})",
                             "{\"to\": \"\xff\"}"}) {
-        EXPECT_FALSE(parse_client_header(bad).error.empty()) << bad;
+        EXPECT_FALSE(parse_client_header(Utf8, bad).error.empty()) << bad;
     }
+    // A JSON object with a key of the wrong type is an error whatever the type.
+    EXPECT_FALSE(parse_client_header(File, R"({"to": 1})").error.empty());
     EXPECT_EQ(to_json(ClientHeader{}), "");
-    EXPECT_EQ(parse_client_header(to_json(ClientHeader{"bob", "a b.pdf"})).header.filename,
+    EXPECT_EQ(parse_client_header(File, to_json(ClientHeader{"bob", "a b.pdf"})).header.filename,
               "a b.pdf");
+}
+
+TEST(ChatHeaders, BareTextIsTheFileNameOfFileImageAndVoice) {
+    for (std::uint16_t type : {File, Image, Voice}) {
+        auto parsed = parse_client_header(type, "note.txt");  // the seed's client
+        EXPECT_TRUE(parsed.error.empty()) << parsed.error;
+        EXPECT_EQ(parsed.header.filename, "note.txt");
+        EXPECT_FALSE(parsed.header.to);
+        EXPECT_EQ(parse_client_header(type, "Фото 1.png").header.filename, "Фото 1.png");
+        EXPECT_EQ(parse_client_header(type, "[1, 2]").header.filename, "[1, 2]");
+        EXPECT_FALSE(parse_client_header(type, "a\xff.txt").error.empty()) << "not UTF-8";
+    }
+}
+
+TEST(ChatHeaders, ARelayedFileNameIsABaseName) {
+    EXPECT_EQ(base_name("a.pdf"), "a.pdf");
+    EXPECT_EQ(base_name("../../etc/passwd"), "passwd");
+    EXPECT_EQ(base_name("C:\\Users\\x\\a.pdf"), "a.pdf");
+    EXPECT_EQ(base_name("dir/sub\\a b.pdf"), "a b.pdf");
+    EXPECT_EQ(base_name("..."), "...");
+    for (std::string none : {"", ".", "..", "x/", "x/..", "a\\.", "/"}) {
+        EXPECT_FALSE(base_name(none)) << none;
+    }
+    EXPECT_EQ(parse_client_header(File, "../x/a.txt").header.filename, "a.txt");
+    EXPECT_EQ(parse_client_header(Image, R"({"filename": "/tmp/.."})").header.filename,
+              std::nullopt);
+}
+
+TEST(ChatHeaders, AFileHeaderIsBareWhereTheSeedWouldSendIt) {
+    EXPECT_EQ(file_header(MessageType::File, std::nullopt, "note.txt"), "note.txt");
+    EXPECT_EQ(file_header(MessageType::File, std::nullopt, "Фото.png"), "Фото.png");
+    EXPECT_EQ(file_header(MessageType::File, "bob", "a"), R"({"filename":"a","to":"bob"})");
+    EXPECT_EQ(file_header(MessageType::Image, std::nullopt, "a.png"), R"({"filename":"a.png"})");
+    EXPECT_EQ(file_header(MessageType::Voice, std::nullopt, "a.ogg"), R"({"filename":"a.ogg"})");
+    // A name that reads as a JSON object would be taken as one: it goes as JSON.
+    EXPECT_EQ(file_header(MessageType::File, std::nullopt, "{}"), R"({"filename":"{}"})");
 }
 
 TEST(ChatHeaders, ServerHeaderKeysOnlyWhenTheyApply) {
@@ -169,6 +211,9 @@ TEST(ChatRules, Usernames) {
     EXPECT_NE(check_username("a" + utf8(0x85)), UsernameProblem::none);  // NEL: C1 and White_Space
     EXPECT_EQ(check_username(utf8(0x200b)), UsernameProblem::invisible);
     EXPECT_EQ(check_username("a" + utf8(0xfeff)), UsernameProblem::invisible);
+    EXPECT_EQ(check_username("a\"b"), UsernameProblem::escaped);
+    EXPECT_EQ(check_username("a\\b"), UsernameProblem::escaped);
+    EXPECT_EQ(check_username("\\"), UsernameProblem::escaped);
     for (std::string name : {"server", "SERVER", "Server", "sErVeR"}) {
         EXPECT_EQ(check_username(name), UsernameProblem::reserved) << name;
     }
@@ -183,6 +228,23 @@ TEST(ChatRules, TimestampsAreRfc3339UtcWithMilliseconds) {
     EXPECT_FALSE(parse_timestamp("2026-11-22 12:34:56"));
     EXPECT_FALSE(parse_timestamp("2026-11-22T12:34:56.007+01:00"));
     EXPECT_EQ(format_timestamp(system_clock::now()).size(), 24u);
+}
+
+TEST(ChatRules, TimestampsWithZeroToNineFractionDigitsAreRead) {
+    using namespace std::chrono;
+    auto second =
+        system_clock::time_point(sys_days(year{2026} / November / 22)) + 12h + 34min + 56s;
+    EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56Z"), second);
+    EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56.1Z"), second + 100ms);
+    EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56.123456Z"), second + 123456us);
+    // The seed's chrono writes nanoseconds: 9 digits.
+    EXPECT_EQ(parse_timestamp("2026-11-22T12:34:56.123456789Z"),
+              second + duration_cast<system_clock::duration>(123456789ns));
+    for (std::string bad :
+         {"2026-11-22T12:34:56.Z", "2026-11-22T12:34:56.1234567890Z", "2026-11-22T12:34:56.12aZ",
+          "2026-11-22T12:34:56", "2026-11-22T12:34:56ZZ"}) {
+        EXPECT_FALSE(parse_timestamp(bad)) << bad;
+    }
 }
 
 TEST(ChatRules, TypeNames) {

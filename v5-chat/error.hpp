@@ -1,0 +1,37 @@
+// What can go wrong with a connection, as one enum: seed 003's `ErrorType`, in C++.
+//
+// Rust gives each kind a variant of an enum and lets `?` carry it up. The C++ standard
+// library's way to make an enum an error is a std::error_code category: the enum says
+// which kind, the category says how to name it. Asio already reports its own errors as
+// std::error_code (asio::error::eof, connection_reset ...), so our kinds and Asio's live
+// side by side in one type and compare with ==, without exceptions on the hot path.
+#pragma once
+
+#include <system_error>
+
+enum class ErrorType {
+    connection_failed = 1,  // accept() failed: out of file descriptors, the backlog ...
+    timeout,                // the client said nothing for --idle-timeout seconds
+    message_too_long,       // a line over 1024 bytes: answered with an error, then dropped
+    client_vanished,        // a reset or a broken pipe: the peer is gone
+    incomplete_line,        // the client closed in the middle of a line: the rest is dropped
+    write_timeout,  // the last line could not be written in time: the client stopped reading
+    // The chat's own, appended: v4's kinds keep their numbers.
+    bad_username,        // a Login refused: BadUsername or UsernameExists
+    bad_login,           // a message other than Login before logging in: BadLogin
+    bad_message,         // answered with an Error: a bad header, an unknown `to`, not UTF-8 ...
+    incomplete_message,  // the client closed in the middle of a message: nothing of it is relayed
+    slow_reader,         // more than --max-queue bytes queued for it: cut off
+    failed,              // an exception or a failed allocation ended the connection
+};
+
+// The category: its name() is "server", its message() for each kind is the text the log
+// shows ("timeout", "message too long" ...).
+const std::error_category& server_category();
+
+// Found by argument-dependent lookup: this is what lets `std::error_code e = ErrorType::timeout`
+// compile, together with the is_error_code_enum specialisation below.
+std::error_code make_error_code(ErrorType type);
+
+template <>
+struct std::is_error_code_enum<ErrorType> : std::true_type {};

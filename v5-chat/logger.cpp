@@ -1,0 +1,23 @@
+#include "logger.hpp"
+
+#include <spdlog/sinks/basic_file_sink.h>
+
+Logger::Logger(const std::string& path)
+    : file_(std::make_shared<spdlog::logger>(
+          "errors", std::make_shared<spdlog::sinks::basic_file_sink_mt>(path))) {
+    file_->set_pattern("%Y-%m-%d %H:%M:%S.%e %v");  // local time, to the millisecond
+    // Flush every entry: the point of the file is to be read, also while the server runs
+    // and after it crashed. Errors are rare next to echoes, so the write() it costs is too.
+    file_->flush_on(spdlog::level::trace);
+}
+
+std::string Logger::peer_name(const asio::ip::tcp::endpoint& peer) {
+    auto address = peer.address();
+    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), peer.port())
+                           : fmt::format("{}:{}", address.to_string(), peer.port());
+}
+
+void Logger::write(std::string_view peer, std::error_code kind, std::string_view detail) {
+    file_->warn("[{}] {}: {}", peer, kind.message(), detail);
+    spdlog::warn("[{}] {}: {}", peer, kind.message(), detail);
+}
