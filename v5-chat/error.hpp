@@ -2,9 +2,9 @@
 //
 // Rust gives each kind a variant of an enum and lets `?` carry it up. The C++ standard
 // library's way to make an enum an error is a std::error_code category: the enum says
-// which kind, the category says how to name it. Asio already reports its own errors as
-// std::error_code (asio::error::eof, connection_reset ...), so our kinds and Asio's live
-// side by side in one type and compare with ==, without exceptions on the hot path.
+// which kind, the category names it. Asio reports its own errors as std::error_code too
+// (asio::error::eof, connection_reset ...), so ours are the same type; what the server
+// does with them is the log line: Logger::report shows kind.message() ("timeout" ...).
 #pragma once
 
 #include <system_error>

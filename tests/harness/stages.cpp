@@ -39,7 +39,9 @@ const std::vector<Stage>& all_stages() {
         {"v5", "v5-chat",       "v5-chat-server",   "v5-chat-client",   {ConcurrentClients, ThousandsOfClients,
                                                                          GracefulStop, ShutdownBroadcast,
                                                                          ErrorLogFile, ChatProtocol}},
-        {"v6", "v6-upload",     "v6-upload-server", "v6-upload-client", {ConcurrentClients, PngUpload},
+        {"v6", "v6-upload",     "v6-upload-server", "v6-upload-client", {ConcurrentClients, GracefulStop,
+                                                                         ShutdownBroadcast, ErrorLogFile,
+                                                                         PngUpload},
                                                                         {"--http-address", "127.0.0.1:0"}},
     };
     // clang-format on
