@@ -64,24 +64,18 @@ TEST(ChatLogin, DescriptorSentByteByByte) {
 TEST(ChatLogin, EveryBadUsernameIsBadUsernameAndTheConnectionMayRetry) {
     auto server = start();
     ChatPeer peer(*server, "peer");
-    std::vector<std::string> bad = {"",
-                                    std::string(33, 'a'),
-                                    "\xff",
-                                    "a\xc3",
-                                    "\xc0\xaf" /* overlong */,
-                                    "\xed\xa0\x80" /* surrogate */,
-                                    std::string("a\0b", 3),
-                                    "a\x01",
-                                    "a\x1f",
-                                    "a\x7f",
-                                    "a" + utf8(0x80),
-                                    "a" + utf8(0x9f),
-                                    "server",
-                                    "SERVER",
-                                    "Server",
-                                    "sErVeR",
-                                    "a" + utf8(0x200b),
-                                    "a" + utf8(0xfeff)};
+    std::vector<std::string> bad = {
+        "", std::string(33, 'a'), "\xff", "a\xc3", "\xc0\xaf" /* overlong */,
+        "\xed\xa0\x80" /* surrogate */, std::string("a\0b", 3), "a\x01", "a\x1f", "a\x7f",
+        "a" + utf8(0x80), "a" + utf8(0x9f), "server", "SERVER", "Server", "sErVeR",
+        "a" + utf8(0x200b), "a" + utf8(0xfeff), "a\"b", "a\\b",
+        // 17 two-byte letters: 17 characters, but 34 bytes
+        [] {
+            std::string n;
+            for (int i = 0; i < 17; ++i)
+                n += utf8(0x436);
+            return n;
+        }()};
     for (char32_t space : {0x09,   0x0a,   0x0b,   0x0c,   0x0d,   0x20,   0x85,   0xa0,   0x1680,
                            0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008,
                            0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000}) {
@@ -106,6 +100,12 @@ TEST(ChatLogin, EveryBadUsernameIsBadUsernameAndTheConnectionMayRetry) {
     EXPECT_TRUE(peer.login(std::string(32, 'x')));
     ChatPeer other(*server, "other");
     EXPECT_TRUE(other.login("Алиса-servers"));
+    // The limit counts bytes, not characters: 16 two-byte letters are exactly 32 bytes.
+    std::string sixteen;
+    for (int i = 0; i < 16; ++i)
+        sixteen += utf8(0x436);
+    ChatPeer third(*server, "third");
+    EXPECT_TRUE(third.login(sixteen));
 }
 
 TEST(ChatLogin, ATakenNameIsUsernameExistsAndMakesNoEvent) {
