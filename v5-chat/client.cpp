@@ -168,8 +168,14 @@ awaitable<int> Client::run() {
             show(co_await read_message());
         }
     } catch (const std::system_error& error) {
-        if (!quitting_) {  // after our Logout any end is the end we asked for
-            std::cerr << program << ": connection closed: " << error.code().message() << "\n";
+        if (quitting_) {
+            // After our Logout any end is the end we asked for.
+        } else if (error.code() == asio::error::eof) {
+            // The server closed in order (a stop, say: its Error was shown above). Like the
+            // echo clients, an orderly close by the server is a normal end.
+            std::cerr << program << ": the server closed the connection\n";
+        } else {
+            std::cerr << program << ": connection lost: " << error.code().message() << "\n";
             status = 1;
         }
     } catch (const std::exception& error) {

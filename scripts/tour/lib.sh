@@ -65,6 +65,6 @@ http_get() {
     [ -n "$blank_at" ] || { echo "GET that link: no HTTP answer"; return 0; }
     tail -c +"$((blank_at + 3))" "$response" >"$file"
     status=$(head -n1 "$response" | cut -d' ' -f2)
-    type=$(grep -im1 '^content-type:' "$response" | cut -d' ' -f2 | tr -d '\r')
+    type=$(grep -aim1 '^content-type:' "$response" | cut -d' ' -f2 | tr -d '\r')
     echo "GET that link: $status $type, $(wc -c <"$file") bytes"
 }

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -214,6 +215,17 @@ TEST(ChatClient, AClosedStdinIsEndOfInput) {
     EXPECT_EQ(run.exit_status, 0) << escape(run.err);
     EXPECT_TRUE(bob.expect_from(kLogin, "alice"));
     EXPECT_TRUE(bob.expect_from(kLogout, "alice")) << "nothing typed, nothing sent";
+}
+
+// A server that stops tells the client so and closes in order: the client shows the Error
+// and ends normally (exit 0), like the echo clients when their server closes.
+TEST(ChatClient, AServerStopIsShownAndAnOrderlyEnd) {
+    auto server = Server::start(v5());
+    Process client(v5().client_path(), {"--address", server->address(), "--username", "alice"});
+    ASSERT_TRUE(expect_output(client, "logged in as alice"));
+    ASSERT_EQ(server->stop(SIGTERM, 5s), 0);
+    EXPECT_TRUE(expect_output(client, "server shutting down"));
+    EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << client.stderr_text();
 }
 
 // A file that cannot be written whole (here: over a file-size limit of 1 KiB) is removed
