@@ -133,16 +133,9 @@ Process::~Process() {
 }
 
 void Process::write_stdin(std::string_view bytes) {
-    while (!bytes.empty()) {
-        ssize_t n = write(stdin_fd_, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw std::runtime_error("writing to the child's stdin: " +
-                                     std::string(std::strerror(errno)));
-        }
-        bytes.remove_prefix(static_cast<size_t>(n));
+    if (offer_stdin(bytes) < bytes.size()) {
+        throw std::runtime_error("writing to the child's stdin: " +
+                                 std::string(std::strerror(EPIPE)));
     }
 }
 
