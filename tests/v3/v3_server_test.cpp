@@ -1,7 +1,9 @@
 // SPEC "v3-threaded", server side: the pool and its bound, the operator console, and the
 // shared stream that keeps echoes and operator lines whole. (Stopping: v3_stop_test.cpp.)
 #include <gtest/gtest.h>
+#include <poll.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -211,6 +213,75 @@ TEST(V3SharedStream, EchoesAndOperatorLinesNeverInterleaveInsideALine) {
     }
     for (const auto& result : results) {
         EXPECT_TRUE(result);
+    }
+}
+
+// The other half of the mutex's job. When a client reads late, its socket's buffers fill up
+// and the worker's send() blocks with part of its echoes written. Linux lets that blocked
+// send() and the console's send() to the same socket take turns as room frees up, so without
+// the mutex an operator line lands inside an echo. (When there is room, Linux copies a small
+// send() whole, which is why the test above cannot see a missing lock.) Each round: fill the
+// buffers until the worker is stuck, type operator lines, then read everything back.
+TEST(V3SharedStream, AClientThatReadsLateStillGetsWholeLines) {
+    REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
+    constexpr int kRounds = 6, kOperatorLinesPerRound = 20;
+    auto server = Server::start(v3());
+    auto c = served_client(*server, "late-reader");
+
+    auto echo = [](int n) { return "late " + std::to_string(n) + " " + std::string(1000, 'e'); };
+    auto operator_line = [](int k) { return "server: typed " + std::to_string(k); };
+    int lines_sent = 0, echoes_read = 0, operator_lines_typed = 0, operator_lines_read = 0;
+    std::string unsent;  // the end of a line the kernel did not take yet
+    for (int round = 0; round < kRounds; ++round) {
+        // Send until nothing more goes for 200 ms: the server then reads nothing, because
+        // its worker is blocked writing to us. (A shorter stall only makes the test weaker.)
+        auto give_up = std::chrono::steady_clock::now() + 10s;
+        for (;;) {
+            if (unsent.empty()) {
+                unsent = echo(lines_sent++) + "\n";
+            }
+            std::size_t n = c.send_some(unsent);
+            unsent.erase(0, n);
+            pollfd writable{c.fd(), POLLOUT, 0};
+            if (n == 0 && (::poll(&writable, 1, 200) == 0 ||
+                           std::chrono::steady_clock::now() > give_up)) {
+                break;
+            }
+        }
+        for (int k = 0; k < kOperatorLinesPerRound; ++k) {
+            server->process().write_stdin(operator_line(operator_lines_typed++).substr(8) + "\n");
+        }
+        // Read it all back: every line whole, echoes in order, operator lines in order.
+        int complete_lines = unsent.empty() ? lines_sent : lines_sent - 1;
+        while (echoes_read < complete_lines || operator_lines_read < operator_lines_typed) {
+            if (!unsent.empty()) {
+                unsent.erase(0, c.send_some(unsent));
+                if (unsent.empty()) {
+                    complete_lines = lines_sent;
+                }
+            }
+            auto line = c.read_line(unsent.empty() ? 10s : 20ms);
+            if (!line && unsent.empty()) {
+                FAIL() << c.label() << " round " << round << ": after " << echoes_read << " of "
+                       << complete_lines << " echoes and " << operator_lines_read << " of "
+                       << operator_lines_typed << " operator lines, nothing more came\n"
+                       << server->describe();
+            }
+            if (!line) {
+                continue;
+            }
+            if (echoes_read < complete_lines && *line == echo(echoes_read)) {
+                ++echoes_read;
+            } else if (operator_lines_read < operator_lines_typed &&
+                       *line == operator_line(operator_lines_read)) {
+                ++operator_lines_read;
+            } else {
+                FAIL() << c.label() << " round " << round << ": received a mixed line\n  "
+                       << escape(*line, 200) << "\n  expected " << escape(echo(echoes_read), 60)
+                       << " or " << escape(operator_line(operator_lines_read)) << "\n"
+                       << server->describe();
+            }
+        }
     }
 }
 
