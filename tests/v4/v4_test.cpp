@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -251,8 +252,15 @@ TEST(V4, ASignalRightAfterTheListeningLineIsAGracefulStop) {
     }
 }
 
-// Clients that are still sending when the server stops. (Called by the two tests below.)
-void expect_goodbye_then_eof_while_sending(const ServerOptions& options) {
+// How the clients talk when the stop comes (see expect_goodbye_then_eof_while_sending).
+enum class Talking {
+    until_blocked,  // they flood without reading: the server is stuck writing to them
+    flat_out,       // they send and read as fast as they can: the server's reads complete at once
+};
+
+// Clients that are still sending when the server stops. (Called by the tests below.)
+void expect_goodbye_then_eof_while_sending(const ServerOptions& options,
+                                           Talking talking = Talking::until_blocked) {
     // Clients that are still sending when the server stops. A socket closed with unread
     // input sends a reset, not a FIN (../v1-basic-echo/README.md#the-life-of-a-tcp-connection):
     // the client reads ECONNRESET, and may lose the goodbye line to it. So each client
@@ -270,9 +278,25 @@ void expect_goodbye_then_eof_while_sending(const ServerOptions& options) {
     for (int i = 0; i < kClients; ++i) {
         clients.push_back(server->connect("sender " + std::to_string(i)));
         auto until = deadline_in(10s);
-        while (Clock::now() < until) {
+        while (talking == Talking::until_blocked && Clock::now() < until) {
             if (clients[i].send_some(lines) == 0 && !writable_within(clients[i], 200ms))
                 break;  // the server reads no more from us: its input is full
+        }
+    }
+    if (talking == Talking::flat_out) {
+        // Send and read without pause until each client has had 1 MB of echoes back: from
+        // then on the server's every read finds bytes waiting and completes at once, so
+        // the stop comes to sessions whose read has just completed.
+        std::vector<std::size_t> echoed(kClients, 0);
+        auto until = deadline_in(10s);
+        while (*std::min_element(echoed.begin(), echoed.end()) < (1u << 20) &&
+               Clock::now() < until) {
+            for (int i = 0; i < kClients; ++i) {
+                (void)clients[i].send_some(lines);
+                char chunk[65536];
+                ssize_t n = ::recv(clients[i].fd(), chunk, sizeof chunk, MSG_DONTWAIT);
+                echoed[i] += n > 0 ? static_cast<std::size_t>(n) : 0;
+            }
         }
     }
     server->process().send_signal(SIGTERM);
@@ -322,6 +346,14 @@ TEST(V4, AClientStillSendingAtShutdownOnTwoThreads) {
     // is where a session without its strand races (run it under TSan).
     REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
     expect_goodbye_then_eof_while_sending(with_args({"--threads", "2"}));
+}
+
+TEST(V4, AClientTalkingFlatOutAtShutdownGetsItsGoodbye) {
+    // The stop reaches sessions whose read has just completed: cancelling their socket
+    // cancels nothing, so each must see stop_ when it resumes and say goodbye, instead of
+    // answering on until the grace period cuts it off.
+    REQUIRE_FEATURE(v4(), Feature::ShutdownBroadcast);
+    expect_goodbye_then_eof_while_sending({}, Talking::flat_out);
 }
 
 TEST(V4, ShutdownWithNoClientsExitsAtOnce) {
