@@ -7,7 +7,7 @@
 # the same round, because this machine's load changes from minute to minute.
 #
 # Environment: BIN (the release binaries; default build-release/bin), COURSE_ROOT (the repo),
-# COURSE_BENCH_OUT (where results go; default docs/results), COURSE_BENCH_ROUNDS (full run: 3;
+# COURSE_BENCH_OUT (where results go; default docs/results), COURSE_BENCH_ROUNDS (full run: 5;
 # each round takes about 90 s).
 set -euo pipefail
 
@@ -15,7 +15,7 @@ quick=0
 for argument in "$@"; do
     case $argument in
         --quick) quick=1 ;;
-        -h|--help) echo "usage: scripts/bench.sh [--quick]   (full: about 6 minutes; quick: under 1)"; exit 0 ;;
+        -h|--help) echo "usage: scripts/bench.sh [--quick]   (full: about 9 minutes; quick: under 1)"; exit 0 ;;
         *) echo "bench.sh: unknown argument: $argument" >&2; exit 2 ;;
     esac
 done
@@ -32,7 +32,7 @@ if ((quick)); then
     rounds=1 duration=0.5 warmup=0.3 idle_connections=1000 hold=0.3
     fanout_messages=5000 upload_bytes=$((8 << 20))
 else
-    rounds=${COURSE_BENCH_ROUNDS:-3} duration=3 warmup=1 idle_connections=10000 hold=1
+    rounds=${COURSE_BENCH_ROUNDS:-5} duration=3 warmup=1 idle_connections=10000 hold=1
     fanout_messages=20000 upload_bytes=$((200 << 20))
 fi
 echo_connections="1 16 64"
