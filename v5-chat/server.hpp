@@ -44,11 +44,14 @@ public:
     // session have finished: after a signal, and the last session's goodbye.
     void start();
 
+    // The executor the next session runs on: the io_context itself, since v5 runs on one
+    // thread (v4 gives each session a strand on several).
+    asio::any_io_executor next_session_executor();
+
 private:
     asio::awaitable<void> accept_connections();
     asio::awaitable<void> stop_on_signal();
     asio::awaitable<void> sweep_idle_sessions();
-    asio::any_io_executor next_session_executor();
 
     asio::io_context& io_;
     ServerOptions options_;
