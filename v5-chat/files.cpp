@@ -33,14 +33,10 @@ std::string sanitize_filename(std::string_view name) {
     for (std::size_t pos = 0; pos < name.size();) {
         keep_printable(name, pos, clean);
     }
-    // Only the base name: whatever follows the last separator.
-    auto slash = clean.find_last_of("/\\");
-    if (slash != std::string::npos) {
-        clean.erase(0, slash + 1);
-    }
-    // No "..": a run of dots becomes one dot, and a name that is just "." is no name.
+    // Only the base name, by the server's own rule (chat::base_name: whatever follows the
+    // last "/" or "\"). Then no "..": a run of dots becomes one dot, and "." is no name.
     std::string result;
-    for (char c : clean) {
+    for (char c : chat::base_name(clean).value_or("")) {
         if (!(c == '.' && !result.empty() && result.back() == '.')) {
             result += c;
         }
