@@ -229,4 +229,20 @@ testing::AssertionResult ChatPeer::expect_nothing(std::chrono::milliseconds quie
     return testing::AssertionSuccess();
 }
 
+testing::AssertionResult expect_output(Process& client, const std::string& text,
+                                       std::vector<std::string>* seen) {
+    auto until = deadline_in(5s);
+    std::string all;
+    while (auto line = client.read_stdout_line(until)) {
+        all += *line + "\n";
+        if (seen)
+            seen->push_back(*line);
+        if (line->find(text) != std::string::npos)
+            return testing::AssertionSuccess();
+    }
+    return testing::AssertionFailure()
+           << "[v5 client] expected a line with " << escape(text) << ", printed " << escape(all)
+           << "\nstderr " << escape(client.stderr_text());
+}
+
 }  // namespace course::test

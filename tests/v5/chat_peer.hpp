@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -41,6 +42,11 @@ inline bool is_timestamp(std::string_view text) {
 }
 // Every timestamp in `bytes` replaced by 2026-11-22T12:00:00.123Z.
 std::string without_timestamps(std::string bytes);
+
+// For the stage's client run as a Process: reads its stdout lines until one contains `text`
+// (the lines before it are kept in *seen, when given).
+testing::AssertionResult expect_output(Process& client, const std::string& text,
+                                       std::vector<std::string>* seen = nullptr);
 
 struct ChatMessage {
     std::uint16_t type = 0;

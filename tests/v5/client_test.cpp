@@ -29,23 +29,6 @@ std::string normalise(std::string line) {
     return line;
 }
 
-// Reads client stdout lines until one contains `text` (the lines before are kept in *seen).
-testing::AssertionResult expect_output(Process& client, const std::string& text,
-                                       std::vector<std::string>* seen = nullptr) {
-    auto until = deadline_in(5s);
-    std::string all;
-    while (auto line = client.read_stdout_line(until)) {
-        all += *line + "\n";
-        if (seen)
-            seen->push_back(*line);
-        if (line->find(text) != std::string::npos)
-            return testing::AssertionSuccess();
-    }
-    return testing::AssertionFailure()
-           << "[v5 client] expected a line with " << escape(text) << ", printed " << escape(all)
-           << "\nstderr " << escape(client.stderr_text());
-}
-
 TEST(ChatClient, AFailedLoginIsAClearMessageAndExitOne) {
     auto server = Server::start(v5());
     ChatPeer alice(*server, "alice");

@@ -24,20 +24,6 @@ std::string read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(file), {}};
 }
 
-// Reads client stdout lines until one contains `text`.
-testing::AssertionResult expect_output(Process& client, const std::string& text) {
-    auto until = deadline_in(5s);
-    std::string all;
-    while (auto line = client.read_stdout_line(until)) {
-        all += *line + "\n";
-        if (line->find(text) != std::string::npos)
-            return testing::AssertionSuccess();
-    }
-    return testing::AssertionFailure()
-           << "[v5 client] expected a line with " << escape(text) << ", printed " << escape(all)
-           << "\nstderr " << escape(client.stderr_text());
-}
-
 // ------------------------------------------------------------------ the seed's client, our server
 TEST(SeedClient, LogsInChatsAndExchangesFilesWithOurServer) {
     auto server = Server::start(v5());
