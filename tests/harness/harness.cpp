@@ -349,6 +349,11 @@ std::optional<std::string> Connection::read_line(std::chrono::milliseconds deadl
     }
 }
 
+bool writable_within(const Connection& c, std::chrono::milliseconds wait) {
+    pollfd p{c.fd(), POLLOUT, 0};
+    return poll(&p, 1, static_cast<int>(wait.count())) == 1;
+}
+
 std::string Connection::read_to_eof(std::chrono::milliseconds deadline) {
     auto until = deadline_in(deadline);
     while (fill(until)) {

@@ -141,6 +141,10 @@ private:
     std::string error_;
 };
 
+// Whether the kernel takes more bytes from `c` within `wait`: false once the server has
+// stopped reading and every buffer in between is full. (Not expect_silence: that reads.)
+bool writable_within(const Connection& c, std::chrono::milliseconds wait);
+
 // Opens a connection to host:port without a Server (for peers and own-address tests).
 std::optional<Connection> connect_to(const std::string& host, std::uint16_t port, std::string name,
                                      std::chrono::milliseconds deadline = 5s);

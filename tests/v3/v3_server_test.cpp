@@ -1,9 +1,7 @@
 // SPEC "v3-threaded", server side: the pool and its bound, the operator console, and the
 // shared stream that keeps echoes and operator lines whole. (Stopping: v3_stop_test.cpp.)
 #include <gtest/gtest.h>
-#include <poll.h>
 
-#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -235,16 +233,15 @@ TEST(V3SharedStream, AClientThatReadsLateStillGetsWholeLines) {
     for (int round = 0; round < kRounds; ++round) {
         // Send until nothing more goes for 200 ms: the server then reads nothing, because
         // its worker is blocked writing to us. (A shorter stall only makes the test weaker.)
-        auto give_up = std::chrono::steady_clock::now() + 10s;
+        auto give_up = deadline_in(10s);
         for (;;) {
             if (unsent.empty()) {
                 unsent = echo(lines_sent++) + "\n";
             }
             std::size_t n = c.send_some(unsent);
             unsent.erase(0, n);
-            pollfd writable{c.fd(), POLLOUT, 0};
-            if (n == 0 && (::poll(&writable, 1, 200) == 0 ||
-                           std::chrono::steady_clock::now() > give_up)) {
+            if (n == 0 && (!writable_within(c, 200ms) ||
+                           Clock::now() > give_up)) {
                 break;
             }
         }

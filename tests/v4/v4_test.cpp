@@ -80,13 +80,6 @@ std::size_t rss_kib(pid_t pid) {
     return 0;
 }
 
-// Whether the kernel takes more bytes from us within `wait`: false once the server has
-// stopped reading and every buffer in between is full. (Not expect_silence: that reads.)
-bool writable_within(const Connection& c, std::chrono::milliseconds wait) {
-    pollfd p{c.fd(), POLLOUT, 0};
-    return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
-}
-
 std::uint16_t free_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
