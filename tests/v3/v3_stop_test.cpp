@@ -81,16 +81,17 @@ TEST_P(V3Stop, ClosesServedAndWaitingClientsAndExitsZero) {
 TEST_P(V3Stop, AClientThatNeverReadsDoesNotHoldItUp) {
     auto server = Server::start(v3());
     auto rude = server->connect("rude");
-    // Fill both directions: the worker ends up blocked writing echoes nobody reads.
+    // Fill both directions until nothing more goes for 200 ms: the server then reads
+    // nothing, so its worker is blocked in send(), writing echoes nobody reads. (A worker
+    // still draining when the stop comes would see the flag and leave by itself, and the
+    // test would no longer show who wakes a blocked worker.)
     std::string lines;
     for (int i = 0; i < 1000; ++i)
         lines += "unread " + std::string(100, 'u') + "\n";
-    auto until = deadline_in(10s);
-    int stalls = 0;
-    while (Clock::now() < until && stalls < 20) {
-        if (rude.send_some(lines) == 0) {
-            ++stalls;  // full for now; the server may still drain a little
-            std::this_thread::yield();
+    auto give_up = deadline_in(10s);
+    while (Clock::now() < give_up) {
+        if (rude.send_some(lines) == 0 && !writable_within(rude, 200ms)) {
+            break;
         }
     }
     auto polite = server->connect("polite");
