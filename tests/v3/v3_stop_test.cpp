@@ -97,6 +97,9 @@ TEST_P(V3Stop, AClientThatNeverReadsDoesNotHoldItUp) {
     auto polite = server->connect("polite");
     ASSERT_TRUE(polite.send("fine\n"));
     ASSERT_TRUE(polite.expect_line("fine"));
+    // Quiet for a moment, as a client between two lines is: its worker is then blocked in
+    // recv(), not still on its way there (where it would see the stop flag by itself).
+    ASSERT_TRUE(polite.expect_silence(200ms));
     EXPECT_EQ(server->stop(GetParam(), 2s), 0) << server->describe();
     EXPECT_TRUE(polite.expect_eof());
 }
@@ -107,6 +110,9 @@ TEST_P(V3Stop, WhileTheOperatorIsTypingExitsZero) {
     ASSERT_TRUE(a.send("hi\n"));
     ASSERT_TRUE(a.expect_line("hi"));
     server->process().write_stdin("half a line, no newline yet");
+    // Half a line is not an operator line yet: it reaches nobody. (Meanwhile `a`'s worker
+    // settles in recv(), where only the stop's wake-up can reach it.)
+    EXPECT_TRUE(a.expect_silence(200ms));
     EXPECT_EQ(server->stop(GetParam(), 2s), 0) << server->describe();
     EXPECT_TRUE(a.expect_eof());
 }
