@@ -33,6 +33,9 @@ TEST(V3Client, ExitsZeroWhenTheServerStops) {
     Process client(v3().client_path(), {"--address", server->address()});
     client.write_stdin("one\n");
     ASSERT_EQ(client.read_stdout_line(deadline_in(5s)), "one");
+    // Then quiet, as a client between two lines is: nothing more for 200 ms, and the worker
+    // serving it waits in recv(), where only the stop's wake-up can reach it.
+    EXPECT_EQ(client.read_stdout_line(deadline_in(200ms)), std::nullopt);
     EXPECT_EQ(server->stop(SIGTERM), 0);
     // stdin is still open: the client notices the server closed all the same.
     EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << client.stderr_text();
