@@ -354,6 +354,16 @@ bool writable_within(const Connection& c, std::chrono::milliseconds wait) {
     return poll(&p, 1, static_cast<int>(wait.count())) == 1;
 }
 
+bool flood_until_stalled(Connection& c, std::string_view bytes, std::chrono::milliseconds stall,
+                         std::chrono::milliseconds give_up) {
+    auto until = deadline_in(give_up);
+    while (Clock::now() < until) {
+        if (c.send_some(bytes) == 0 && !writable_within(c, stall))
+            return true;
+    }
+    return false;
+}
+
 std::string Connection::read_to_eof(std::chrono::milliseconds deadline) {
     auto until = deadline_in(deadline);
     while (fill(until)) {

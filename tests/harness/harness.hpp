@@ -145,6 +145,11 @@ private:
 // stopped reading and every buffer in between is full. (Not expect_silence: that reads.)
 bool writable_within(const Connection& c, std::chrono::milliseconds wait);
 
+// Sends `bytes` over and over until the kernel takes nothing more for `stall` (the server
+// has stopped reading from `c`), or `give_up` passes. Returns whether it stalled.
+bool flood_until_stalled(Connection& c, std::string_view bytes, std::chrono::milliseconds stall,
+                         std::chrono::milliseconds give_up = 10s);
+
 // Opens a connection to host:port without a Server (for peers and own-address tests).
 std::optional<Connection> connect_to(const std::string& host, std::uint16_t port, std::string name,
                                      std::chrono::milliseconds deadline = 5s);

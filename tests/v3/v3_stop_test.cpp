@@ -93,12 +93,7 @@ TEST_P(V3Stop, AClientThatNeverReadsDoesNotHoldItUp) {
     std::string lines;
     for (int i = 0; i < 1000; ++i)
         lines += "unread " + std::string(100, 'u') + "\n";
-    auto give_up = deadline_in(10s);
-    while (Clock::now() < give_up) {
-        if (rude.send_some(lines) == 0 && !writable_within(rude, 200ms)) {
-            break;
-        }
-    }
+    flood_until_stalled(rude, lines, 200ms);
     EXPECT_EQ(server->stop(GetParam(), 2s), 0) << server->describe();
     EXPECT_TRUE(polite.expect_eof());
 }

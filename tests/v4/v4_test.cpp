@@ -218,11 +218,7 @@ TEST(V4, ShutdownIsNotHeldUpByAClientThatNeverReads) {
     std::string lines;
     for (int i = 0; i < 1000; ++i)
         lines += "a line the hog will never read back\n";
-    auto until = deadline_in(10s);  // flood until the server stops reading from us
-    while (Clock::now() < until) {
-        if (hog.send_some(lines) == 0 && !writable_within(hog, 300ms))
-            break;
-    }
+    flood_until_stalled(hog, lines, 300ms);  // until the server stops reading from us
     ASSERT_TRUE(reader.send("hi\n"));
     ASSERT_TRUE(reader.expect_line("hi"));
     auto status = server->stop(SIGTERM, 2s);
@@ -270,10 +266,8 @@ void expect_goodbye_then_eof_while_sending(const ServerOptions& options,
     }
     for (int i = 0; i < kClients; ++i) {
         clients.push_back(server->connect("sender " + std::to_string(i)));
-        auto until = deadline_in(10s);
-        while (talking == Talking::until_blocked && Clock::now() < until) {
-            if (clients[i].send_some(lines) == 0 && !writable_within(clients[i], 200ms))
-                break;  // the server reads no more from us: its input is full
+        if (talking == Talking::until_blocked) {
+            flood_until_stalled(clients[i], lines, 200ms);  // the server reads no more from us
         }
     }
     if (talking == Talking::flat_out) {
