@@ -101,7 +101,10 @@ TEST(V3Console, EndOfStdinStopsOnlyTheConsole) {
     server->process().write_stdin("last words\n");
     EXPECT_TRUE(a.expect_line("server: last words"));
     server->process().close_stdin();
-    // The server goes on: old and new clients are served, and it still stops cleanly.
+    // The server goes on. A server that stops at the end of stdin closes `a` within moments;
+    // listen for that first, or a quick test could finish before its console woke up.
+    EXPECT_TRUE(a.expect_silence(300ms)) << "the end of stdin must not stop the server";
+    // Old and new clients are served, and it still stops cleanly.
     ASSERT_TRUE(a.send("still echoing\n"));
     EXPECT_TRUE(a.expect_line("still echoing"));
     auto b = served_client(*server, "b");
