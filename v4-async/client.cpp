@@ -89,7 +89,10 @@ asio::awaitable<int> receive_lines(tcp::socket& server) {
     char buffer[4096];
     for (;;) {
         auto [error, n] = co_await server.async_read_some(asio::buffer(buffer), use_tuple);
-        if (error == asio::error::eof) {
+        // A reset after the last line is the server closing too, with lines of ours still
+        // unread in its buffer (after `exit`, say): its kernel answers a close with unread
+        // bytes by a reset. Either way the server is gone and everything it said is printed.
+        if (error == asio::error::eof || error == asio::error::connection_reset) {
             co_return 0;  // the server closed: we are done, even if stdin is not
         }
         if (error) {

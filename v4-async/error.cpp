@@ -16,6 +16,7 @@ public:
             case ErrorType::client_vanished: return "client vanished";
             case ErrorType::incomplete_line: return "incomplete line";
             case ErrorType::write_timeout: return "write timeout";
+            case ErrorType::too_many_errors: return "too many errors";
         }
         return "unknown error " + std::to_string(value);
     }

@@ -15,7 +15,8 @@ enum class ErrorType {
     message_too_long,       // a line over 1024 bytes: answered with an error, then dropped
     client_vanished,        // a reset or a broken pipe: the peer is gone
     incomplete_line,        // the client closed in the middle of a line: the rest is dropped
-    write_timeout,  // the last line could not be written in time: the client stopped reading
+    write_timeout,    // the last line could not be written in time: the client stopped reading
+    too_many_errors,  // more than 64 refusals within a second: told so and closed
 };
 
 // The category: its name() is "server", its message() for each kind is the text the log

@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 
 #include <asio/io_context.hpp>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -18,10 +20,11 @@ namespace {
 
 // Every connection is a file descriptor, and the default soft limit is often 1024: far
 // from 10 000. An unprivileged process may raise its soft limit up to the hard limit.
-void raise_open_file_limit() {
+// Returns the limit now in force (the largest number when there is none to know).
+std::uint64_t raise_open_file_limit() {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return;
+        return std::numeric_limits<std::uint64_t>::max();
     }
     auto soft = limit.rlim_cur;
     if (limit.rlim_cur < limit.rlim_max) {
@@ -32,6 +35,22 @@ void raise_open_file_limit() {
     }
     spdlog::info("open-file limit: {} (was {}, hard limit {})", limit.rlim_cur, soft,
                  limit.rlim_max);
+    return limit.rlim_cur;
+}
+
+// The connection cap must fit that limit: each connection is a descriptor, and the server
+// needs a few more (the listening socket, the log file, epoll, the connection being turned
+// away ...). A cap over the limit would bring back what it is for: accept() failing with
+// EMFILE. Returns `wanted`, or less, and says so.
+std::uint64_t connections_the_limit_allows(std::uint64_t wanted, std::uint64_t open_file_limit) {
+    constexpr std::uint64_t kRoom = 64;
+    std::uint64_t fits = open_file_limit > kRoom ? open_file_limit - kRoom : 1;
+    if (fits >= wanted) {
+        return wanted;
+    }
+    spdlog::warn("--max-connections {} does not fit the open-file limit {}: capped at {}", wanted,
+                 open_file_limit, fits);
+    return fits;
 }
 
 }  // namespace
@@ -58,13 +77,17 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     course::add_timeout_option(app, "--idle-timeout", options.idle_timeout,
                                "seconds of silence after which a client is told so and closed");
+    std::uint64_t max_connections = options.max_connections;
+    course::add_number_option(app, "--max-connections", max_connections, 1, 1'000'000,
+                              "connections served at once; more are told so and closed");
     app.add_option("--log-file", log_file, "file that errors are appended to")
         ->capture_default_str();
     if (auto exit_status = course::parse_command_line(app, argc, argv)) {
         return *exit_status;
     }
     course::setup_logging();
-    raise_open_file_limit();
+    options.max_connections =
+        connections_the_limit_allows(max_connections, raise_open_file_limit());
 
     try {
         Logger logger(log_file);

@@ -1,4 +1,4 @@
-// The echo line protocol (docs: SPEC "The echo line protocol"), answered in place.
+// The echo line protocol (docs/contract.md, "The echo line protocol"), answered in place.
 //
 // v2 and v3 append each answer to a string and write that string. Here the answers are
 // written into the very buffer the bytes arrived in: an answer is never longer than the
@@ -16,6 +16,9 @@
 constexpr std::string_view kTooLong = "error: message too long (max 1024 bytes)\n";
 constexpr std::string_view kBye = "bye\n";
 constexpr std::string_view kIdleTimeout = "error: idle timeout\n";
+constexpr std::string_view kWriteTimeout = "error: write timeout\n";
+constexpr std::string_view kTooManyErrors = "error: too many errors\n";
+constexpr std::string_view kServerFull = "error: server full\n";
 constexpr std::string_view kShuttingDown = "server shutting down\n";
 
 // One connection's answers: its framer, and what one read's lines are answered with.

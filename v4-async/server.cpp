@@ -70,6 +70,7 @@ asio::any_io_executor Server::next_session_executor() {
 
 asio::awaitable<void> Server::accept_connections() {
     asio::steady_timer pause(control_);
+    LogThrottle accept_errors, turned_away;
     for (;;) {
         asio::ip::tcp::endpoint peer;
         // The new socket is created on the session's executor, not on ours.
@@ -79,18 +80,45 @@ asio::awaitable<void> Server::accept_connections() {
             co_return;  // closed by stop_on_signal: we accept no more
         }
         if (error) {
-            // Typically EMFILE, out of file descriptors. The pending connection stays in
-            // the backlog, so retrying at once would spin: pause a little first.
-            logger_.report(Logger::peer_name(acceptor_.local_endpoint()),
-                           ErrorType::connection_failed, "accept: " + error.message());
+            // Typically EMFILE, out of file descriptors (the cap below keeps room, but other
+            // processes share the limit too). The pending connection stays in the backlog, so
+            // retrying at once would spin: pause a little first. Such errors come in bursts:
+            // one log entry a second, with a count of those left out.
+            if (accept_errors.allow(LogThrottle::Clock::now())) {
+                auto skipped = accept_errors.take_skipped();
+                logger_.report(
+                    Logger::peer_name(acceptor_.local_endpoint()), ErrorType::connection_failed,
+                    "accept: " + error.message() +
+                        (skipped ? fmt::format(" ({} more since the last entry)", skipped) : ""));
+            }
             pause.expires_after(std::chrono::milliseconds(100));
             co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        if (live_sessions_.load(std::memory_order_relaxed) >= options_.max_connections) {
+            // Over the cap: accepted all the same, told so and closed at once. Left in the
+            // backlog it would wait there for nothing, its client believing it is connected.
+            Session::turn_away(std::move(socket));
+            // A flood of newcomers must not flood the log: one entry a second, with a count.
+            if (turned_away.allow(LogThrottle::Clock::now())) {
+                auto skipped = turned_away.take_skipped();
+                logger_.report(peer, ErrorType::connection_failed,
+                               "over the connection cap ({}): turned away{}",
+                               options_.max_connections,
+                               skipped ? fmt::format(" ({} more since the last entry)", skipped)
+                                       : "");
+            }
             continue;
         }
         auto session = std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_,
                                                  options_.idle_timeout);
         auto executor = session->executor();
-        asio::co_spawn(executor, Session::run(std::move(session)), log_exception);
+        live_sessions_.fetch_add(1, std::memory_order_relaxed);
+        asio::co_spawn(executor, Session::run(std::move(session)),
+                       [this](std::exception_ptr error) {
+                           log_exception(error);
+                           live_sessions_.fetch_sub(1, std::memory_order_relaxed);
+                       });
     }
 }
 

@@ -11,7 +11,9 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 
 #include "course/address.hpp"
 #include "shutdown.hpp"
@@ -22,6 +24,7 @@ struct ServerOptions {
     course::Address address{"127.0.0.1", 7878};
     unsigned threads = 1;
     std::chrono::milliseconds idle_timeout{300'000};
+    std::size_t max_connections = 10'000;  // connections served at once; more are turned away
 };
 
 // How long a closing session may take to write its last line before its socket is
@@ -56,4 +59,7 @@ private:
     asio::signal_set signals_;
     asio::steady_timer sweep_timer_;
     Shutdown shutdown_;
+    // Sessions started and not yet ended, for the connection cap. A session decrements it
+    // as its coroutine completes, on its own strand: hence atomic.
+    std::atomic<std::size_t> live_sessions_{0};
 };

@@ -45,6 +45,18 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
                              std::chrono::duration<double>(s.idle_timeout_).count());
             co_await s.say_goodbye(kIdleTimeout);
             break;
+        case Stop::write_timeout:
+            s.logger_.report(s.peer_, ErrorType::write_timeout,
+                             "does not read: its answers waited {} s to be written",
+                             std::chrono::duration<double>(s.idle_timeout_).count());
+            co_await s.say_goodbye(kWriteTimeout);  // heard only if it still reads at all
+            break;
+        case Stop::too_many_errors:
+            s.logger_.report(s.peer_, ErrorType::too_many_errors,
+                             "more than {} refusals within a second; closed",
+                             ErrorBudget::kPerSecond);
+            co_await s.say_goodbye(kTooManyErrors);
+            break;
         case Stop::exit: co_await s.drain(); break;
         case Stop::none:  // EOF or an error: nothing left to say
             break;
@@ -52,6 +64,16 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
     asio::error_code ignored;
     s.socket_.close(ignored);
     s.shutdown_.leave(s);  // the last thing: after this the server may be gone
+}
+
+void Session::turn_away(asio::ip::tcp::socket socket) {
+    asio::error_code error;
+    // A plain (synchronous) write: 19 bytes into an empty send buffer never wait.
+    asio::write(socket, asio::buffer(kServerFull), error);
+    // FIN first: the peer reads the line, then EOF. A close with its first line still
+    // unread could otherwise turn into a reset that destroys ours before it is read.
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
+    socket.close(error);
 }
 
 asio::awaitable<void> Session::serve() {
@@ -80,11 +102,13 @@ asio::awaitable<void> Session::serve() {
         heard();
 
         auto answer = echo_.answer(buffer_, used_, used_ + n);
-        if (answer.too_long > 0) {
-            logger_.report(peer_, ErrorType::message_too_long, "{} line(s) over {} bytes",
-                           answer.too_long, kMaxLine);
-        }
+        bool within_budget = refused(answer.too_long);
         if (answer.reply_size > 0 && !co_await send(answer.reply_size)) {
+            co_return;
+        }
+        if (!within_budget) {  // its refusals went out; then it is told why it is closed
+            stop_ = Stop::too_many_errors;
+            mark_closing();
             co_return;
         }
         if (answer.exit) {
@@ -116,6 +140,9 @@ asio::awaitable<bool> Session::send(std::size_t size) {
     if (stop_ != Stop::none) {  // stopped mid-write: the goodbye sends the rest first
         unsent_begin_ = sent;
         unsent_end_ = size;
+        if (stop_ == Stop::idle) {
+            stop_ = Stop::write_timeout;  // not silent: we stopped reading it, it does not read
+        }
     } else {
         logger_.report(peer_, ErrorType::client_vanished, "write: {}", error.message());
     }
@@ -130,7 +157,9 @@ asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
         asio::buffer(last_line)};
     auto [error, n] = co_await asio::async_write(socket_, goodbye, use_tuple);
     if (error && aborted_) {
-        logger_.report(peer_, ErrorType::write_timeout, "did not read its last line in time");
+        if (stop_ != Stop::write_timeout) {  // a write timeout has its log entry already
+            logger_.report(peer_, ErrorType::write_timeout, "did not read its last line in time");
+        }
     } else if (error) {
         logger_.report(peer_, ErrorType::client_vanished, "write: {}", error.message());
     } else {
@@ -177,6 +206,22 @@ void Session::keep_rest(const LineEcho::Answer& answer) {
         buffer_ = large_.get();
         capacity_ = kLargeBuffer;
     }
+}
+
+bool Session::refused(unsigned count) {
+    // Each refusal costs the same as an echo (one reply in the same write), and spends from
+    // the budget. The log gets one entry a second at most, with how many were left out.
+    auto now = Clock::now();
+    bool within_budget = true;
+    for (unsigned i = 0; i < count; ++i) {
+        within_budget = errors_.spend(now) && within_budget;
+        if (refusal_log_.allow(now)) {
+            auto skipped = refusal_log_.take_skipped();
+            logger_.report(peer_, ErrorType::message_too_long, "a line over {} bytes{}", kMaxLine,
+                           skipped ? fmt::format(" ({} more since the last entry)", skipped) : "");
+        }
+    }
+    return within_budget;
 }
 
 void Session::stop(Stop why) {

@@ -18,15 +18,17 @@
 #include <memory>
 #include <string_view>
 
+#include "logger.hpp"
 #include "protocol.hpp"
 
-class Logger;
 class Shutdown;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
     using Clock = std::chrono::steady_clock;
-    enum class Stop : std::uint8_t { none, idle, shutdown, exit };
+    // Why a session ends before its client does. write_timeout is an idle stop that came
+    // while the session waited to write: the client is not silent, it does not read.
+    enum class Stop : std::uint8_t { none, idle, write_timeout, too_many_errors, shutdown, exit };
 
     Session(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer, Shutdown& shutdown,
             Logger& logger, Clock::duration idle_timeout);
@@ -35,6 +37,11 @@ public:
     // close, leave the list. The coroutine's frame owns `self`, so the session lives
     // exactly as long as its coroutine.
     static asio::awaitable<void> run(std::shared_ptr<Session> self);
+
+    // Over the connection cap: the stage's one-line refusal, written without waiting
+    // (a fresh socket's send buffer is empty), then the socket is closed. The server logs
+    // it (a flood of newcomers gets one entry a second, with a count).
+    static void turn_away(asio::ip::tcp::socket socket);
 
     // Called from any thread (the idle sweep, the shutdown broadcast): both post the work
     // to the session's own executor, so the socket is only ever touched from there.
@@ -57,6 +64,7 @@ private:
     asio::awaitable<void> say_goodbye(std::string_view last_line);
     asio::awaitable<void> drain();  // read and drop until the peer closes or is quiet
     void keep_rest(const LineEcho::Answer& answer);  // move the rest to the front
+    bool refused(unsigned count);  // counts and logs refusals; false: over the budget
     void heard() {
         last_heard_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     }
@@ -86,6 +94,8 @@ private:
     Stop stop_ = Stop::none;
     bool aborted_ = false;
     LineEcho echo_;
+    LogThrottle refusal_log_;       // a line over the limit is logged once a second at most
+    ErrorBudget errors_;            // more than 64 refusals in a second: too many errors
     std::size_t used_ = 0;          // buffer_[0, used_): the rest of a line
     std::size_t unsent_begin_ = 0;  // replies a stop interrupted: sent before
     std::size_t unsent_end_ = 0;    //   the goodbye line, so no line is cut

@@ -16,6 +16,7 @@ public:
             case ErrorType::client_vanished: return "client vanished";
             case ErrorType::incomplete_line: return "incomplete line";
             case ErrorType::write_timeout: return "write timeout";
+            case ErrorType::too_many_errors: return "too many errors";
             case ErrorType::bad_username: return "bad username";
             case ErrorType::bad_login: return "bad login";
             case ErrorType::bad_message: return "bad message";

@@ -15,7 +15,8 @@ enum class ErrorType {
     message_too_long,       // a line over 1024 bytes: answered with an error, then dropped
     client_vanished,        // a reset or a broken pipe: the peer is gone
     incomplete_line,        // the client closed in the middle of a line: the rest is dropped
-    write_timeout,  // the last line could not be written in time: the client stopped reading
+    write_timeout,    // the last line could not be written in time: the client stopped reading
+    too_many_errors,  // more than 64 refusals within a second: told so and closed
     // The chat's own, appended: v4's kinds keep their numbers.
     bad_username,        // a Login refused: BadUsername or UsernameExists
     bad_login,           // a message other than Login before logging in: BadLogin

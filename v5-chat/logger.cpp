@@ -1,10 +1,20 @@
 #include "logger.hpp"
 
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+
+namespace {
+
+// The file grows to 10 MiB, then becomes PATH.1 (PATH.1 becomes PATH.2 ...), and the
+// oldest beyond PATH.3 is deleted: at most 40 MiB of log, whatever the peers do.
+constexpr std::size_t kLogFileBytes = 10 * 1024 * 1024;
+constexpr std::size_t kOldLogFiles = 3;
+
+}  // namespace
 
 Logger::Logger(const std::string& path)
     : file_(std::make_shared<spdlog::logger>(
-          "errors", std::make_shared<spdlog::sinks::basic_file_sink_mt>(path))) {
+          "errors", std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path, kLogFileBytes,
+                                                                           kOldLogFiles))) {
     file_->set_pattern("%Y-%m-%d %H:%M:%S.%e %v");  // local time, to the millisecond
     // Flush every entry: the point of the file is to be read, also while the server runs
     // and after it crashed. Errors are rare next to echoes, so the write() it costs is too.

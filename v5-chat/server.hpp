@@ -12,7 +12,9 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "course/address.hpp"
@@ -27,6 +29,7 @@ struct ServerOptions {
     std::chrono::milliseconds login_timeout = chat::default_login_timeout;
     std::uint64_t max_content = chat::default_max_content;  // largest content of a message
     std::uint64_t max_queue = chat::default_max_queue;      // bytes queued for one client
+    std::size_t max_connections = 10'000;  // connections served at once; more are turned away
 };
 
 // How long a closing session may take to write its last message (or to drain the
@@ -61,5 +64,8 @@ private:
     asio::signal_set signals_;
     asio::steady_timer sweep_timer_;
     Shutdown shutdown_;
+    // Sessions started and not yet ended, for the connection cap. A session decrements it
+    // as its coroutine completes, on its own strand: hence atomic.
+    std::atomic<std::size_t> live_sessions_{0};
     Room room_;
 };

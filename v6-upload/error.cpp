@@ -16,6 +16,7 @@ public:
             case ErrorType::client_vanished: return "client vanished";
             case ErrorType::incomplete_upload: return "incomplete upload";
             case ErrorType::write_timeout: return "write timeout";
+            case ErrorType::too_many_errors: return "too many errors";
             case ErrorType::storage_failed: return "storage failed";
             case ErrorType::bad_request: return "bad request";
         }

@@ -15,9 +15,10 @@ enum class ErrorType {
     upload_refused,         // not a PNG, a bad CRC, over max_upload_bytes: answered, no file
     client_vanished,        // a reset or a broken pipe: the peer is gone
     incomplete_upload,      // the client closed before IEND: nothing is stored
-    write_timeout,   // the last line could not be written in time: the client stopped reading
-    storage_failed,  // the disk said no (full, a file-size limit ...): nothing is stored
-    bad_request,     // an HTTP request we do not serve: malformed, too long, not GET or HEAD
+    write_timeout,    // the last line could not be written in time: the client stopped reading
+    too_many_errors,  // more than 64 refusals within a second: told so and closed
+    storage_failed,   // the disk said no (full, a file-size limit ...): nothing is stored
+    bad_request,      // an HTTP request we do not serve: malformed, too long, not GET or HEAD
 };
 
 // The category: its name() is "server", its message() for each kind is the text the log

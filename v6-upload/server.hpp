@@ -13,7 +13,9 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <optional>
 
 #include "course/address.hpp"
@@ -31,6 +33,7 @@ struct ServerOptions {
     std::uint64_t max_upload_bytes = 32 * 1024 * 1024;
     // The links: PROTOCOL://HOST/URL/NAME; an empty host is the HTTP address bound.
     std::string protocol = "http", host, url = "images";
+    std::size_t max_connections = 10'000;  // connections served at once; more are turned away
 };
 
 // How long a closing session may take to write its last line before its socket is
@@ -63,6 +66,9 @@ private:
     asio::signal_set signals_;
     asio::steady_timer sweep_timer_;
     Shutdown shutdown_;
+    // Sessions started and not yet ended, for the connection cap. A session decrements it
+    // as its coroutine completes, on its own strand: hence atomic.
+    std::atomic<std::size_t> live_sessions_{0};
     std::optional<HttpServer> http_;
     UploadSettings settings_;  // what every session needs: data_dir, the limit, the link
 };

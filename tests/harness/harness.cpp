@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -401,6 +402,49 @@ size_t open_fd_count(pid_t pid) {
         ++count;
     }
     return count;
+}
+
+namespace {
+
+// The local or peer port of a socket, or 0.
+std::uint16_t port_of(int fd, bool peer) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    int got = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length)
+                   : getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    if (got != 0) return 0;
+    if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in&>(address).sin_port);
+    if (address.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<sockaddr_in6&>(address).sin6_port);
+    return 0;
+}
+
+}  // namespace
+
+std::optional<bool> server_side_nodelay(pid_t pid, const Connection& c) {
+    std::uint16_t ours = port_of(c.fd(), false);
+    int process = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (process < 0 || ours == 0) {
+        if (process >= 0) ::close(process);
+        return std::nullopt;
+    }
+    std::optional<bool> answer;
+    std::error_code error;
+    for (auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+        int number = std::atoi(entry.path().filename().c_str());
+        int copy = static_cast<int>(syscall(SYS_pidfd_getfd, process, number, 0));
+        if (copy < 0) continue;
+        if (port_of(copy, true) == ours) {
+            int on = 0;
+            socklen_t length = sizeof on;
+            if (getsockopt(copy, IPPROTO_TCP, TCP_NODELAY, &on, &length) == 0) answer = on != 0;
+        }
+        ::close(copy);
+        if (answer) break;
+    }
+    ::close(process);
+    return answer;
 }
 
 TempDir::TempDir() {

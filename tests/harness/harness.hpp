@@ -157,6 +157,11 @@ std::optional<Connection> connect_to(const std::string& host, std::uint16_t port
 // Number of open file descriptors of a process (from /proc/PID/fd).
 size_t open_fd_count(pid_t pid);
 
+// Whether the server process `pid` has TCP_NODELAY on its end of connection `c`: the test
+// borrows a copy of the server's socket (pidfd_getfd, allowed for a parent on its child)
+// and asks it. Nothing when no socket of `pid` is connected to `c`, or Linux says no.
+std::optional<bool> server_side_nodelay(pid_t pid, const Connection& c);
+
 // Runs a client binary with args and stdin, waits for its exit, returns its output.
 struct ClientRun {
     std::optional<int> exit_status;  // nothing: killed at the deadline

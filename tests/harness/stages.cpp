@@ -20,6 +20,8 @@ std::string_view feature_name(Feature feature) {
         case Feature::PositionalPort: return "a positional port argument";
         case Feature::ChatProtocol: return "the chat protocol";
         case Feature::PngUpload: return "PNG upload";
+        case Feature::ConnectionCap: return "a connection cap";
+        case Feature::NoNagle: return "TCP_NODELAY on its connections";
     }
     return "?";
 }
@@ -35,13 +37,15 @@ const std::vector<Stage>& all_stages() {
         {"v4", "v4-async",      "v4-server",        "v4-client",        {LineProtocol, ConcurrentClients,
                                                                          ThousandsOfClients, GracefulStop,
                                                                          ShutdownBroadcast, IdleTimeout,
-                                                                         ErrorLogFile, PositionalPort}},
+                                                                         ErrorLogFile, PositionalPort,
+                                                                         ConnectionCap, NoNagle}},
         {"v5", "v5-chat",       "v5-chat-server",   "v5-chat-client",   {ConcurrentClients, ThousandsOfClients,
                                                                          GracefulStop, ShutdownBroadcast,
-                                                                         ErrorLogFile, ChatProtocol}},
+                                                                         ErrorLogFile, ChatProtocol,
+                                                                         ConnectionCap, NoNagle}},
         {"v6", "v6-upload",     "v6-upload-server", "v6-upload-client", {ConcurrentClients, GracefulStop,
                                                                          ShutdownBroadcast, ErrorLogFile,
-                                                                         PngUpload},
+                                                                         PngUpload, ConnectionCap, NoNagle},
                                                                         {"--http-address", "127.0.0.1:0"}},
     };
     // clang-format on

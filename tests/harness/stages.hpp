@@ -27,6 +27,8 @@ enum class Feature {
     PositionalPort,      // `v4-server 7878`
     ChatProtocol,        // the binary chat protocol of v5
     PngUpload,           // the PNG upload server of v6
+    ConnectionCap,       // --max-connections (v6: the max_connections key)
+    NoNagle,             // TCP_NODELAY on every accepted connection
 };
 
 std::string_view feature_name(Feature feature);

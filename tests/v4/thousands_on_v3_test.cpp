@@ -1,4 +1,4 @@
-// An expected failure (SPEC "The shared tests"): v4's 2000-connection check, run against
+// An expected failure, a test of the test: v4's 2000-connection check, run against
 // v3, must fail. v3 serves as many clients at once as it has threads (4); the others wait
 // their turn, so most of 2000 clients get no answer in time. If the check passed here, it
 // would prove nothing about v4. The failure message it got is printed.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -319,6 +320,12 @@ void expect_goodbye_then_eof_while_sending(const ServerOptions& options,
     for (int i = 0; i < kClients; ++i) {
         EXPECT_TRUE(heard_goodbye[i])
             << clients[i].label() << " ended with " << ending[i] << " after ..." << escape(tail[i]);
+        // The goodbye is a line of its own: the replies a stop cut short are sent whole first.
+        bool starts_a_line =
+            tail[i] == "server shutting down\n" || tail[i].ends_with("\nserver shutting down\n");
+        EXPECT_TRUE(!heard_goodbye[i] || starts_a_line)
+            << clients[i].label() << ": the goodbye is glued to a cut reply: ..."
+            << escape(tail[i]);
         EXPECT_EQ(ending[i], "EOF") << clients[i].label();
     }
 }
@@ -425,8 +432,8 @@ TEST(V4, BadPositionalPortIsExitTwo) {
 }
 
 TEST(V4, AnIdleTimeoutThatIsNotAPositiveFiniteNumberOfSecondsIsExitTwo) {
-    // SPEC "Every server": a timeout is positive, finite, at most a year. `nan`, `inf` or
-    // `1e10` would overflow the clock arithmetic and cut every client at once.
+    // docs/contract.md, "Every server": a timeout is positive, finite, at most a year.
+    // `nan`, `inf` or `1e10` would overflow the clock arithmetic and cut every client at once.
     for (std::string bad : {"nan", "inf", "-inf", "1e10", "0", "-1", "31536001", "ten", ""}) {
         ClientRun run = run_client(v4().server_path(),
                                    {"--address", "127.0.0.1:0", "--idle-timeout", bad}, "", 5s);
@@ -567,6 +574,140 @@ TEST(V4, TenThousandConnectDisconnectCyclesLeakNoDescriptors) {
     auto c = server->connect("after");
     ASSERT_TRUE(c.send("still fine\n"));
     EXPECT_TRUE(c.expect_line("still fine"));
+}
+
+// ------------------------------------------------------------------ clients that read slowly
+
+TEST(V4, EightSlowReadersDoNotHoldUpAnotherClient) {
+    // Slow readers, not silent ones: they read, a little at a time, so the server's writes
+    // to them keep finding a full send buffer. A server that ever waits for such a write on
+    // its one thread (a blocking socket) leaves everyone else waiting with it.
+    auto server = Server::start(v4());
+    std::string lines;
+    for (int i = 0; i < 1000; ++i)
+        lines += "a line for a slow reader " + std::to_string(i) + "\n";
+    std::vector<Connection> slow;
+    for (int i = 0; i < 8; ++i) {
+        slow.push_back(server->connect("slow reader " + std::to_string(i)));
+        flood_until_stalled(slow.back(), lines, 200ms);
+    }
+    // The slow readers' pace, on a thread of their own: every 5 ms each reads 4 KiB and
+    // sends what the kernel takes, so their echoes never stop and never run dry.
+    std::atomic<bool> done{false};
+    std::thread pace([&] {
+        auto until = deadline_in(30s);  // bounded even if the main thread fails early
+        while (!done && Clock::now() < until) {
+            for (auto& c : slow) {
+                char chunk[4096];
+                (void)::recv(c.fd(), chunk, sizeof chunk, MSG_DONTWAIT);
+                (void)c.send_some(lines);
+            }
+            ::poll(nullptr, 0, 5);  // the pace of a slow reader, not a synchronisation
+        }
+    });
+    // The talker asks a hundred times, 50 ms apart: five seconds of the slow readers'
+    // company. Its answers come at once; a server stuck in one slow reader's write makes
+    // it wait seconds at a time (about 20 s in all, measured, for a blocking socket).
+    auto talker = server->connect("talker");
+    auto until = deadline_in(10s);
+    auto left = [&] {
+        return std::max(
+            1ms, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
+    };
+    int answered = 0;
+    for (; answered < 100; ++answered) {
+        std::string line = "are you there " + std::to_string(answered);
+        if (!talker.send(line + "\n", left()) || !talker.expect_line(line, left()))
+            break;
+        ::poll(nullptr, 0, 50);  // the talker's own pace
+    }
+    done = true;
+    pace.join();
+    EXPECT_EQ(answered, 100) << "100 questions 50 ms apart, next to 8 slow readers, all "
+                                "answered within 10 s (scaled)\n"
+                             << server->describe();
+}
+
+// ------------------------------------------------------------------ write timeout
+
+TEST(V4, AClientThatSendsButDoesNotReadIsAWriteTimeoutNotSilence) {
+    REQUIRE_FEATURE(v4(), Feature::IdleTimeout);
+    auto server = Server::start(v4(), with_args({"--idle-timeout", "1"}));
+    auto hog = server->connect("hog (does not read)");
+    std::string name = local_name(hog);
+    std::string lines;
+    for (int i = 0; i < 1000; ++i)
+        lines += "an echo nobody reads " + std::to_string(i) + "\n";
+    ASSERT_TRUE(flood_until_stalled(hog, lines, 300ms)) << server->describe();
+    std::string text;
+    EXPECT_TRUE(
+        wait_for_log_entry(server->directory() + "/server.log", name, "write timeout", text))
+        << "server.log:\n"
+        << text << server->describe();
+    // It reads now: every echo that was waiting, whole, then the reason on a line of its own.
+    std::string received = hog.read_to_eof(10s);
+    EXPECT_TRUE(hog.peer_closed()) << server->describe();
+    EXPECT_TRUE(received.ends_with("\nerror: write timeout\n"))
+        << "received ..."
+        << escape(received.substr(received.size() > 200 ? received.size() - 200 : 0))
+        << server->describe();
+}
+
+// ------------------------------------------------------------------ too many errors
+
+// Lines of `log` that are entries of `kind` for `peer`.
+int count_log_entries(const std::string& log, const std::string& peer, const std::string& kind) {
+    std::istringstream lines(log);
+    int count = 0;
+    for (std::string line; std::getline(lines, line);)
+        count += is_log_entry(line, peer, kind) ? 1 : 0;
+    return count;
+}
+
+TEST(V4, MoreThan64RefusalsInASecondAreTooManyErrors) {
+    REQUIRE_FEATURE(v4(), Feature::ErrorLogFile);
+    auto server = Server::start(v4());
+    auto c = server->connect("all wrong");
+    std::string name = local_name(c);
+    std::string too_long = std::string(1100, 'x') + "\n";
+    std::string flood;
+    for (int i = 0; i < 100; ++i)
+        flood += too_long;
+    auto start = Clock::now();
+    // Sends the 100 lines (and more, until the server closes), reading all the while.
+    std::string received;
+    auto until = deadline_in(10s);
+    while (!c.peer_closed() && Clock::now() < until) {
+        (void)c.send_some(flood);
+        char chunk[65536];
+        ssize_t n = ::recv(c.fd(), chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n > 0)
+            received.append(chunk, static_cast<std::size_t>(n));
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            break;
+        pollfd wait{c.fd(), POLLIN, 0};
+        ::poll(&wait, 1, 5);
+    }
+    auto elapsed = Clock::now() - start;
+    const std::string refusal = "error: message too long (max 1024 bytes)\n";
+    std::size_t refusals = 0;
+    for (auto at = received.find(refusal); at != std::string::npos;
+         at = received.find(refusal, at + 1))
+        ++refusals;
+    EXPECT_TRUE(received.ends_with(refusal + "error: too many errors\n"))
+        << "received ..."
+        << escape(received.substr(received.size() > 200 ? received.size() - 200 : 0))
+        << server->describe();
+    EXPECT_GT(refusals, 64u);
+    std::string text;
+    EXPECT_TRUE(
+        wait_for_log_entry(server->directory() + "/server.log", name, "too many errors", text))
+        << text << server->describe();
+    // Its refusals were logged once a second at most, not once each.
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
+    EXPECT_LE(count_log_entries(text, name, "message too long"), seconds + 2)
+        << refusals << " refusals in " << seconds << " s; server.log:\n"
+        << text;
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "course/address.hpp"
@@ -21,6 +23,13 @@ CLI::Option* add_address_option(
     CLI::App& app, Address& address,
     std::string_view help = "address to listen on (port 0: any free port)",
     std::string name = "--address");
+
+// Adds `name N`: a whole number from min to max; anything else (text, a sign, a
+// fraction, out of range) is exit 2 with one line naming the option and its range.
+// Only digits are read, and never more than max, so a 300-digit number is refused without
+// any arithmetic overflowing on it.
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, std::uint64_t& value,
+                               std::uint64_t min, std::uint64_t max, const std::string& help);
 
 // Prints exactly "listening on HOST:PORT" on stdout and flushes, so whoever started the
 // server (a test, the tour, you) knows the real port once connections are accepted.
