@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "test_listener.hpp"
 #include "transcript.hpp"
 
 namespace course::test {
@@ -37,6 +38,31 @@ TEST(V2Client, SendsAnUnterminatedLastLineAsALine) {
     ClientRun r = run_client(v2().client_path(), {"--address", server->address()}, "a\nlast");
     EXPECT_EQ(r.exit_status, 0) << r.err;
     EXPECT_EQ(r.out, "a\nlast\n");
+}
+
+TEST(V2Client, AResetAfterTheLastAnswerIsTheServerClosing) {
+    // A server that answers and then vanishes with a reset (it closed with our bytes
+    // unread, or it crashed) has closed all the same: the client prints the answer and
+    // exits 0, whether the reset comes before or after its end of input.
+    for (bool typing_more : {false, true}) {
+        SCOPED_TRACE(typing_more ? "stdin still open" : "stdin at its end");
+        TestListener listener;
+        Process client(v2().client_path(), {"--address", listener.address()});
+        client.write_stdin("hello\n");
+        if (!typing_more) {
+            client.close_stdin();
+        }
+        auto server_side = listener.accept(5s);
+        ASSERT_TRUE(server_side) << "the client did not connect";
+        ASSERT_TRUE(server_side->expect_line("hello"));
+        ASSERT_TRUE(server_side->send("hello\n"));
+        server_side->reset();
+        EXPECT_EQ(client.read_stdout_line(deadline_in(5s)), "hello");
+        if (typing_more) {
+            client.offer_stdin("more\n");  // written into a connection that is gone
+        }
+        EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << escape(client.stderr_text());
+    }
 }
 
 TEST(V2Lesson, TheTranscriptMatchesARealRun) { EXPECT_TRUE(replay_transcript(v2())); }

@@ -3,6 +3,7 @@
 // with v2 and v4 is in tests/echo/.)
 #include <gtest/gtest.h>
 
+#include "../v2/test_listener.hpp"
 #include "harness.hpp"
 #include "transcript.hpp"
 
@@ -39,6 +40,22 @@ TEST(V3Client, ExitsZeroWhenTheServerStops) {
     EXPECT_EQ(server->stop(SIGTERM), 0);
     // stdin is still open: the client notices the server closed all the same.
     EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << client.stderr_text();
+}
+
+TEST(V3Client, AResetAfterTheLastAnswerIsTheServerClosing) {
+    // A server that answers and then vanishes with a reset (it closed with our bytes
+    // unread, or it crashed) has closed all the same: the client prints the answer and
+    // exits 0, without waiting for more input.
+    TestListener listener;
+    Process client(v3().client_path(), {"--address", listener.address()});
+    client.write_stdin("hello\n");
+    auto server_side = listener.accept(5s);
+    ASSERT_TRUE(server_side) << "the client did not connect";
+    ASSERT_TRUE(server_side->expect_line("hello"));
+    ASSERT_TRUE(server_side->send("hello\n"));
+    server_side->reset();
+    EXPECT_EQ(client.read_stdout_line(deadline_in(5s)), "hello");
+    EXPECT_EQ(client.wait_exit(deadline_in(5s)), 0) << escape(client.stderr_text());
 }
 
 TEST(V3Lesson, TheTranscriptMatchesARealRun) { EXPECT_TRUE(replay_transcript(v3())); }

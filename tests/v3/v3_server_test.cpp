@@ -1,13 +1,18 @@
 // SPEC "v3-threaded", server side: the pool and its bound, the operator console, and the
 // shared stream that keeps echoes and operator lines whole. (Stopping: v3_stop_test.cpp.)
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "concurrency.hpp"
 #include "harness.hpp"
+#include "never_reads.hpp"
 
 namespace course::test {
 namespace {
@@ -26,6 +31,23 @@ Connection served_client(Server& server, const std::string& name) {
     EXPECT_TRUE(client.send("I am " + name + "\n"));
     EXPECT_TRUE(client.expect_line("I am " + name));
     return client;
+}
+
+// Waits until the server has read everything written to its stdin (the pipe is empty), so
+// the console has the last operator line in hand. False at the deadline.
+bool console_has_read_its_input(Server& server, std::chrono::milliseconds deadline) {
+    std::string pipe = "/proc/" + std::to_string(server.process().pid()) + "/fd/0";
+    int fd = ::open(pipe.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    auto until = deadline_in(deadline);
+    int unread = 1;
+    while (::ioctl(fd, FIONREAD, &unread) == 0 && unread > 0 && Clock::now() < until) {
+        std::this_thread::sleep_for(1ms);  // polling the pipe, with a deadline
+    }
+    ::close(fd);
+    return unread == 0;
 }
 
 TEST(V3Pool, ServesClientsConcurrently) {
@@ -60,11 +82,22 @@ TEST(V3Pool, OneThreadServesOneClientAtATime) {
 }
 
 TEST(V3Pool, BadThreadCountsAreExitTwo) {
-    for (std::string bad : {"0", "-1", "many", "100000", ""}) {
+    for (std::string bad : {"0", "-1", "many", "100000", "", "+4", "0x10", "1.5"}) {
         ClientRun run = run_client(v3().server_path(), {"--threads", bad}, "");
         EXPECT_EQ(run.exit_status, 2) << "--threads '" << bad << "': " << escape(run.err);
         EXPECT_FALSE(run.err.empty()) << "--threads '" << bad << "'";
     }
+}
+
+TEST(V3Pool, AnOutOfRangeThreadCountIsOneShortLineNamingTheRange) {
+    // However long the number, the message is one line: the option and its range.
+    std::string huge(300, '9');
+    ClientRun run = run_client(v3().server_path(), {"--threads", huge}, "");
+    EXPECT_EQ(run.exit_status, 2) << escape(run.err);
+    EXPECT_NE(run.err.find("--threads"), std::string::npos) << escape(run.err);
+    EXPECT_NE(run.err.find("1 to 256"), std::string::npos) << escape(run.err);
+    EXPECT_LT(run.err.size(), 200u) << escape(run.err);
+    EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << "one line: " << escape(run.err);
 }
 
 TEST(V3Console, OperatorLinesReachEveryServedClientNotTheWaitingOnes) {
@@ -110,6 +143,39 @@ TEST(V3Console, EndOfStdinStopsOnlyTheConsole) {
     auto b = served_client(*server, "b");
     EXPECT_TRUE(server->process().running()) << server->describe();
     EXPECT_EQ(server->stop(SIGTERM), 0) << server->describe();
+}
+
+TEST(V3Console, AnOperatorLineStuckOnAClientThatNeverReadsBlocksNoOtherClient) {
+    // The console writes to a client that reads nothing: that write waits forever. It
+    // must wait without holding the list of clients, or no worker can add (or remove) a
+    // client while it waits, and the whole server stands still behind one client.
+    REQUIRE_FEATURE(v3(), Feature::OperatorConsole);
+    auto server = Server::start(v3());
+    auto rude = never_reading_client(*server, "rude");
+    server->process().write_stdin("hello, everyone\n");
+    ASSERT_TRUE(console_has_read_its_input(*server, 5s)) << server->describe();
+    auto newcomer = server->connect("newcomer");
+    ASSERT_TRUE(newcomer.send("am I served?\n"));
+    EXPECT_TRUE(newcomer.expect_line("am I served?", 2s)) << server->describe();
+}
+
+TEST(V3Pool, ClientsThatResetMidSessionAreForgotten) {
+    // A client that vanishes (a reset) ends its session: its worker closes the connection
+    // and takes it off the list of clients. Forty of them leave no descriptor open.
+    auto server = Server::start(v3());
+    pid_t pid = server->process().pid();
+    std::size_t baseline = open_fd_count(pid);
+    for (int i = 0; i < 40; ++i) {
+        auto c = served_client(*server, "reset-" + std::to_string(i));
+        ASSERT_TRUE(c.send("half a line"));
+        c.reset();
+    }
+    auto until = deadline_in(5s);
+    while (open_fd_count(pid) > baseline + 2 && Clock::now() < until)
+        std::this_thread::sleep_for(10ms);  // polling /proc, with a deadline
+    EXPECT_LE(open_fd_count(pid), baseline + 2)
+        << "descriptors: " << baseline << " before " << server->describe();
+    EXPECT_EQ(server->stop(SIGTERM, 2s), 0) << server->describe();
 }
 
 // Several clients pipeline many lines while the operator types many lines. Every line a
@@ -243,8 +309,7 @@ TEST(V3SharedStream, AClientThatReadsLateStillGetsWholeLines) {
             }
             std::size_t n = c.send_some(unsent);
             unsent.erase(0, n);
-            if (n == 0 && (!writable_within(c, 200ms) ||
-                           Clock::now() > give_up)) {
+            if (n == 0 && (!writable_within(c, 200ms) || Clock::now() > give_up)) {
                 break;
             }
         }
