@@ -4,12 +4,15 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "course/logging.hpp"
 #include "course/timeout.hpp"
 
 namespace {
@@ -68,7 +71,46 @@ course::Address get_address(const toml::node& node, std::string_view key,
                    " is not a HOST:PORT address: '" + text + "'"};
 }
 
+std::uint64_t get_in_range(const toml::node& node, std::string_view key, std::uint64_t max,
+                           const std::string& source) {
+    auto value = node.value_exact<std::int64_t>();
+    if (!value || *value <= 0 || static_cast<std::uint64_t>(*value) > max) {
+        throw KeyError{where(source, node.source()) + ": " + std::string(key) +
+                       " must be a whole number from 1 to " + std::to_string(max)};
+    }
+    return static_cast<std::uint64_t>(*value);
+}
+
 }  // namespace
+
+bool is_wildcard(const course::Address& address) {
+    return address.host == "0.0.0.0" || address.host == "::";
+}
+
+std::string url_problem(std::string_view url) {
+    // Anything else would need percent-encoding in the link, or means something there:
+    // a space ends the link in a chat window, '?' starts a query and '#' a fragment, so
+    // the browser would ask our HTTP side for another path than the file's.
+    auto bad = std::find_if_not(url.begin(), url.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("-._~/").find(c) != std::string_view::npos;
+    });
+    if (bad != url.end()) {
+        return fmt::format(
+            "url may hold only letters, digits, '-', '.', '_', '~' and '/', "
+            "not '{}'",
+            course::printable(std::string_view(&*bad, 1)));
+    }
+    // A browser resolves "." and ".." segments before it asks: the link would not be ours.
+    for (std::string_view rest = url; !rest.empty();) {
+        auto segment = rest.substr(0, rest.find('/'));
+        if (segment == "." || segment == "..") {
+            return "url may not have a '.' or '..' segment";
+        }
+        rest.remove_prefix(std::min(rest.size(), segment.size() + 1));
+    }
+    return "";
+}
 
 std::string normalise_url(std::string_view url) {
     while (url.starts_with('/')) {
@@ -111,10 +153,18 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
                 }
             } else if (name == "protocol") {
                 config.protocol = get_string(node, name, source);
+                if (config.protocol != "http" && config.protocol != "https") {
+                    throw KeyError{where(source, node.source()) +
+                                   ": protocol must be \"http\" or \"https\", not \"" +
+                                   course::printable(config.protocol) + "\""};
+                }
             } else if (name == "server_fqdn") {
                 config.server_fqdn = get_string(node, name, source);
             } else if (name == "url") {
                 config.url = normalise_url(get_string(node, name, source));
+                if (auto problem = url_problem(config.url); !problem.empty()) {
+                    throw KeyError{where(source, node.source()) + ": " + problem};
+                }
             } else if (name == "http_bind") {
                 if (get_string(node, name, source).empty()) {
                     config.http_bind.reset();  // empty: no HTTP
@@ -134,10 +184,19 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
                                    std::to_string(seconds)};
                 }
                 config.read_timeout = *timeout;
+            } else if (name == "max_connections") {
+                config.max_connections = get_in_range(node, name, kMaxConnectionsLimit, source);
             } else {
                 result.warnings.push_back(where(source, key.source()) + ": unknown key '" +
                                           std::string(name) + "' (ignored)");
             }
+        }
+        // Checked once every key is read: the keys may come in any order.
+        if (config.http_bind && is_wildcard(*config.http_bind) && config.server_fqdn.empty()) {
+            throw KeyError{where(source, table["http_bind"].node()->source()) + ": http_bind " +
+                           config.http_bind->to_string() +
+                           " listens on every address, so no link can name it: "
+                           "set server_fqdn to the name clients reach it by"};
         }
     } catch (const KeyError& error) {
         result.error = error.message;

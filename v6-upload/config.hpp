@@ -23,7 +23,12 @@ struct Config {
     std::optional<course::Address> http_bind = course::Address{"127.0.0.1", 7071};  // none: off
     std::uint64_t max_upload_bytes = 32 * 1024 * 1024;
     std::chrono::milliseconds read_timeout{30'000};  // read_timeout_secs: 1 to 31536000
+    std::uint64_t max_connections = 10'000;          // per side: uploads, and HTTP apart
 };
+
+// The range of max_connections. Each connection is a file descriptor (two for an HTTP
+// one sending a file), and the server raises its descriptor limit only so far.
+inline constexpr std::uint64_t kMaxConnectionsLimit = 1'000'000;
 
 struct ConfigResult {
     std::optional<Config> config;       // nothing: an error, in `error`
@@ -42,3 +47,10 @@ ConfigResult load_config(const std::string& path, bool given);
 
 // "/img/", "img", "/img" -> "img"; "/" or "" -> "". Inner slashes stay ("a/b").
 std::string normalise_url(std::string_view url);
+
+// Why `url` cannot be the path of a working link, or "" when it can: RFC 3986's
+// unreserved characters (letters, digits, - . _ ~) and '/', no "." or ".." segment.
+std::string url_problem(std::string_view url);
+
+// 0.0.0.0 or :: : every address of the machine, none of which a link can name.
+bool is_wildcard(const course::Address& address);

@@ -4,9 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <csignal>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -22,10 +25,11 @@ namespace {
 
 // Every connection is a file descriptor, and the default soft limit is often 1024: far
 // from 10 000. An unprivileged process may raise its soft limit up to the hard limit.
-void raise_open_file_limit() {
+// Returns the limit now in force (the largest number when there is none to know).
+std::uint64_t raise_open_file_limit() {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return;
+        return std::numeric_limits<std::uint64_t>::max();
     }
     auto soft = limit.rlim_cur;
     if (limit.rlim_cur < limit.rlim_max) {
@@ -36,6 +40,27 @@ void raise_open_file_limit() {
     }
     spdlog::info("open-file limit: {} (was {}, hard limit {})", limit.rlim_cur, soft,
                  limit.rlim_max);
+    return limit.rlim_cur;
+}
+
+// Both sides may hold max_connections connections, and each costs two descriptors: an
+// upload's socket and its unnamed file, an HTTP socket and the file it sends. The rest
+// of the limit is room for the listening sockets, the log files and the like. Returns
+// the cap that fits, `wanted` or less.
+std::uint64_t connections_the_limit_allows(std::uint64_t wanted) {
+    constexpr std::uint64_t kRoom = 64, kPerConnection = 4;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+        return wanted;
+    }
+    std::uint64_t fits = std::max<std::uint64_t>(
+        limit.rlim_cur > kRoom ? (limit.rlim_cur - kRoom) / kPerConnection : 0, 1);
+    if (fits >= wanted) {
+        return wanted;
+    }
+    spdlog::warn("max_connections {} needs {} file descriptors, the limit is {}: capped at {}",
+                 wanted, wanted * kPerConnection + kRoom, limit.rlim_cur, fits);
+    return fits;
 }
 
 // A config problem: one line on stderr, exit status 2.
@@ -76,6 +101,12 @@ int main(int argc, char** argv) {
     if (http_option->count() > 0) {
         config.http_bind = http_address;
     }
+    if (config.server_fqdn.empty() && config.http_bind && is_wildcard(*config.http_bind)) {
+        return config_error("--http-address " + config.http_bind->to_string() +
+                            " listens on every address, so no link can name it: set "
+                            "server_fqdn in " +
+                            config_path);
+    }
     if (config.server_fqdn.empty() && !config.http_bind) {
         return config_error(config_path +
                             ": server_fqdn is empty and HTTP is off: the links would point "
@@ -101,6 +132,7 @@ int main(int argc, char** argv) {
     options.protocol = config.protocol;
     options.host = config.server_fqdn;
     options.url = config.url;
+    options.max_connections = connections_the_limit_allows(config.max_connections);
     try {
         // data_dir must hold unnamed files (O_TMPFILE): find out now, not at the first upload.
         std::filesystem::create_directories(config.data_dir);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
@@ -23,6 +24,7 @@ const auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr std::string_view kShuttingDown = "error: server shutting down\n";
 constexpr std::string_view kCouldNotStore = "error: could not store the upload\n";
+constexpr std::string_view kServerBusy = "error: server busy\n";
 
 }  // namespace
 
@@ -34,6 +36,9 @@ Session::Session(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& pe
       logger_(logger),
       settings_(settings) {
     heard();
+    // v4's lesson stays: no small write waits for the acknowledgement of the one before.
+    asio::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
 asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
@@ -60,6 +65,22 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
     asio::error_code ignored;
     s.socket_.close(ignored);
     s.shutdown_.leave(s);  // the last thing: after this the server may be gone
+}
+
+void Session::turn_away(asio::ip::tcp::socket socket) {
+    asio::error_code error;
+    // A plain (synchronous) write: 20 bytes into an empty send buffer never wait.
+    asio::write(socket, asio::buffer(kServerBusy), error);
+    // Closing with unread bytes makes the kernel send a reset, which can destroy the line
+    // before the peer reads it. So drop what has already arrived (without waiting, a
+    // bounded amount) and close with a FIN; we do not wait for more: that would hold the
+    // very resources the cap protects.
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
+    socket.non_blocking(true, error);
+    std::array<char, 16 * 1024> dropped;
+    for (int i = 0; i < 4 && socket.read_some(asio::buffer(dropped), error) > 0; ++i) {
+    }
+    socket.close(error);
 }
 
 asio::awaitable<void> Session::serve() {

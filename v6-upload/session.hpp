@@ -40,6 +40,11 @@ public:
     // exactly as long as its coroutine. It never throws: whatever fails is answered.
     static asio::awaitable<void> run(std::shared_ptr<Session> self);
 
+    // Over the connection cap: the stage's one-line refusal, written without waiting
+    // (a fresh socket's send buffer is empty), then the socket is closed. The server logs
+    // it (a flood of newcomers gets one entry a second, with a count).
+    static void turn_away(asio::ip::tcp::socket socket);
+
     // Called from the idle sweep and the shutdown broadcast: both post the work to the
     // session's own executor, so the socket is only ever touched from there.
     void stop(Stop why);  // cancel what the session waits for; it says why and closes

@@ -74,7 +74,8 @@ TEST_F(V6Config, ASizeOrTimeoutThatIsNotPositiveIsExitTwo) {
 
 TEST_F(V6Config, ATimeoutThatIsNanOrHugeIsExitTwo) {
     // now + 1e10 s overflows a clock in nanoseconds: the deadline would lie in the past and
-    // every upload would time out at once. SPEC: positive, finite, at most a year.
+    // every upload would time out at once. The contract (docs/contract.md): positive, finite, at
+    // most a year.
     for (std::string line : {"read_timeout_secs = 10000000000", "read_timeout_secs = 31536001",
                              "read_timeout_secs = nan", "read_timeout_secs = inf",
                              "read_timeout_secs = 9223372036854775807"}) {
@@ -184,6 +185,49 @@ TEST_F(V6Config, LogLevelIsHonoured) {
     })) << s.server->describe();
     EXPECT_EQ(s.server->process().stderr_text().find(" info "), std::string::npos)
         << s.server->describe();
+}
+
+// A link the server answers must work: a url a browser would cut or rewrite, a scheme
+// browsers do not speak, a host that names every address: each is refused at start.
+TEST_F(V6Config, ALinkThatCouldNotWorkIsExitTwoNamingFileLineAndReason) {
+    struct Case {
+        std::string line, reason;
+    };
+    for (const auto& [line, reason] :
+         std::vector<Case>{{"url = \"my images\"", "url"},
+                           {"url = \"img?x=1\"", "url"},
+                           {"url = \"img#top\"", "url"},
+                           {"protocol = \"\"", "protocol"},
+                           {"protocol = \"ftp\"", "protocol"},
+                           {"http_bind = \"0.0.0.0:0\"", "server_fqdn"},
+                           {"http_bind = \"[::]:0\"", "server_fqdn"}}) {
+        auto path = write_config("data_dir = \"uploads\"\n\n" + line + "\n");
+        auto run = run_server({"--config", path, "--address", "127.0.0.1:0"});
+        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        EXPECT_NE(run.err.find(path + ":3"), std::string::npos) << line << ": " << escape(run.err);
+        EXPECT_NE(run.err.find(reason), std::string::npos) << line << ": " << escape(run.err);
+    }
+}
+
+TEST_F(V6Config, AWildcardHttpAddressWithoutServerFqdnIsExitTwo) {
+    auto run = run_server({"--config", write_config("data_dir = \"uploads\"\n"), "--address",
+                           "127.0.0.1:0", "--http-address", "0.0.0.0:0"});
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    EXPECT_NE(run.err.find("server_fqdn"), std::string::npos) << escape(run.err);
+}
+
+TEST_F(V6Config, MaxConnectionsOutOfRangeIsExitTwoNamingItsRange) {
+    for (std::string line : {"max_connections = 0", "max_connections = -5",
+                             "max_connections = 99999999999", "max_connections = \"many\""}) {
+        auto path = write_config("data_dir = \"uploads\"\n" + line + "\n");
+        auto run = run_server(
+            {"--config", path, "--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"});
+        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        EXPECT_NE(run.err.find(path + ":2"), std::string::npos) << line << ": " << escape(run.err);
+        EXPECT_NE(run.err.find("max_connections"), std::string::npos) << escape(run.err);
+        EXPECT_NE(run.err.find("1 to "), std::string::npos)
+            << "names its range: " << escape(run.err);
+    }
 }
 
 }  // namespace

@@ -143,5 +143,43 @@ TEST(Config, TheShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(config.http_bind->to_string(), defaults.http_bind->to_string());
 }
 
+TEST(Config, AUrlIsUnreservedCharactersAndSlashes) {
+    EXPECT_EQ(parse_ok("url = \"/a-b/c.d_e~f/G9/\"\n").url, "a-b/c.d_e~f/G9");
+    for (std::string url : {"a b", "a?b", "a#b", "a%20b", "a\\\\b", "caf\u00e9", "a/../b", "./a"}) {
+        auto error = parse_error("\nurl = \"" + url + "\"\n");
+        EXPECT_NE(error.find("test.toml:2"), std::string::npos) << url << ": " << error;
+        EXPECT_NE(error.find("url"), std::string::npos) << url << ": " << error;
+    }
+}
+
+TEST(Config, ProtocolIsHttpOrHttps) {
+    EXPECT_EQ(parse_ok("protocol = \"https\"\n").protocol, "https");
+    for (std::string protocol : {"", "ftp", "HTTP", "http://"}) {
+        auto error = parse_error("protocol = \"" + protocol + "\"\n");
+        EXPECT_NE(error.find("test.toml:1"), std::string::npos) << protocol << ": " << error;
+    }
+}
+
+TEST(Config, AWildcardHttpBindNeedsAServerFqdn) {
+    for (std::string bind : {"0.0.0.0:8080", "[::]:8080"}) {
+        auto error = parse_error("\nhttp_bind = \"" + bind + "\"\n");
+        EXPECT_NE(error.find("test.toml:2"), std::string::npos) << bind << ": " << error;
+        EXPECT_NE(error.find("server_fqdn"), std::string::npos) << bind << ": " << error;
+        // In any order of the keys.
+        parse_ok("http_bind = \"" + bind + "\"\nserver_fqdn = \"img.example.org\"\n");
+        parse_ok("server_fqdn = \"img.example.org\"\nhttp_bind = \"" + bind + "\"\n");
+    }
+}
+
+TEST(Config, MaxConnectionsIsAPositiveIntegerInItsRange) {
+    EXPECT_EQ(parse_ok("").max_connections, 10'000u);
+    EXPECT_EQ(parse_ok("max_connections = 5\n").max_connections, 5u);
+    EXPECT_EQ(parse_ok("max_connections = 1000000\n").max_connections, 1'000'000u);
+    for (std::string value : {"0", "-1", "1000001", "2.5", "\"10\""}) {
+        auto error = parse_error("max_connections = " + value + "\n");
+        EXPECT_NE(error.find("from 1 to 1000000"), std::string::npos) << value << ": " << error;
+    }
+}
+
 }  // namespace
 }  // namespace course::test

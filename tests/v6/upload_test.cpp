@@ -1,7 +1,12 @@
-// v6-upload as a black box: every rule of SPEC "v6-upload" about uploads, over real TCP.
+// v6-upload as a black box: every rule of the course contract (docs/contract.md, "v6-upload")
+// about uploads, over real TCP.
 // After every failure, data_dir must hold no file at all, not even a partial one.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -281,6 +286,62 @@ TEST(V6Upload, AStalledUploadDoesNotBlockOthers) {
     EXPECT_TRUE(upload(*s.server, png, "other").starts_with("http://")) << s.server->describe();
 }
 
+// Over the cap, a newcomer is accepted, told and closed at once: never left waiting in
+// the backlog believing it is connected.
+TEST(V6Upload, OverTheCapAnUploadIsToldTheServerIsBusy) {
+    auto s = start_upload_server("max_connections = 2\n");
+    auto png = make_png();
+    auto first = s.server->connect("first");
+    auto second = s.server->connect("second");
+    ASSERT_TRUE(first.send(std::string_view(png).substr(0, 50)));
+    ASSERT_TRUE(second.send(std::string_view(png).substr(0, 50)));
+    auto third = s.server->connect("third");
+    auto line = third.read_line(5s);
+    ASSERT_TRUE(line.has_value()) << "no answer over the cap\n" << s.server->describe();
+    EXPECT_EQ(*line, "error: server busy");
+    EXPECT_TRUE(third.expect_eof(5s));
+    // The two below the cap are unharmed, and once one leaves there is room again.
+    ASSERT_TRUE(first.send(std::string_view(png).substr(50)));
+    first.half_close();
+    auto link = first.read_line(10s);
+    EXPECT_TRUE(link && link->starts_with("http://")) << s.server->describe();
+    EXPECT_TRUE(first.expect_eof(5s));
+    EXPECT_TRUE(eventually([&] { return upload(*s.server, png, "later").starts_with("http://"); }))
+        << s.server->describe();
+}
+
+// NAME's random part carries at least 64 bits: 16 hex digits (or more characters of a
+// smaller alphabet), and no two links share it.
+TEST(V6Upload, ANamesRandomPartCarriesAtLeast64Bits) {
+    auto s = start_upload_server();
+    auto png = make_png();
+    std::set<std::string> seen;
+    std::vector<std::set<char>> at_position;  // a fixed character is no random bit
+    for (int i = 0; i < 20; ++i) {
+        auto name = name_of(upload(*s.server, png));
+        ASSERT_TRUE(name.ends_with(".png")) << escape(name);
+        auto stem = name.substr(0, name.size() - 4);
+        auto random = stem.substr(stem.find_last_of("-_") + 1);  // after the timestamp
+        // Bits a string of this length can hold, for the smallest alphabet it fits in.
+        double bits_per_char =
+            random.find_first_not_of("0123456789abcdef") == std::string::npos                   ? 4
+            : random.find_first_not_of("abcdefghijklmnopqrstuvwxyz234567") == std::string::npos ? 5
+                                                                                                : 6;
+        EXPECT_GE(static_cast<double>(random.size()) * bits_per_char, 64.0)
+            << escape(name) << ": the random part is " << escape(random);
+        EXPECT_TRUE(seen.insert(random).second) << "a random part came twice: " << random;
+        at_position.resize(std::max(at_position.size(), random.size()));
+        for (std::size_t at = 0; at < random.size(); ++at) {
+            at_position[at].insert(random[at]);
+        }
+    }
+    // Over 20 names, a random character repeats at one place with odds below 1 in 10^20.
+    for (std::size_t at = 0; at < at_position.size(); ++at) {
+        EXPECT_GT(at_position[at].size(), 1u)
+            << "character " << at << " of the random part never changes: " << *seen.begin();
+    }
+}
+
 TEST(V6Upload, AfterKillNineNothingIsLeft) {
     // The upload is written to an unnamed file (O_TMPFILE): it has a name only once it is
     // complete, so a killed server leaves nothing to clean up.
@@ -411,6 +472,49 @@ TEST_F(V6Client, ARefusedConnectionIsExitOne) {
         {"--address", "127.0.0.1:" + std::to_string(port), write("a.png", make_png())}, "");
     EXPECT_EQ(run.exit_status, 1) << run.err;
     EXPECT_FALSE(run.err.empty());
+}
+
+// A server that takes the connection and never answers: the client gives up after its
+// --timeout, says so, and exits 1.
+TEST_F(V6Client, NoAnswerWithinTheTimeoutIsAMessageAndExitOne) {
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+    ASSERT_EQ(::listen(listener, 4), 0);  // connections complete in the backlog, unanswered
+    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    auto run = run_client(stage("v6").client_path(),
+                          {"--address", "127.0.0.1:" + std::to_string(ntohs(address.sin_port)),
+                           "--timeout", "1", write("a.png", make_png())},
+                          "", 10s);
+    ::close(listener);
+    EXPECT_EQ(run.exit_status, 1) << escape(run.err);
+    EXPECT_FALSE(run.err.empty());
+    EXPECT_EQ(run.out, "");
+}
+
+TEST_F(V6Client, ADirectoryIsNamedAsSuch) {
+    auto run =
+        run_client(stage("v6").client_path(), {"--address", "127.0.0.1:1", files_.path()}, "");
+    ASSERT_TRUE(run.exit_status.has_value());
+    EXPECT_NE(*run.exit_status, 0);
+    EXPECT_NE(run.err.find("directory"), std::string::npos) << escape(run.err);
+    EXPECT_EQ(run.err.find("not a PNG"), std::string::npos) << escape(run.err);
+}
+
+TEST_F(V6Client, AnUnreadableFileIsNamedAsSuch) {
+    if (::geteuid() == 0) {
+        GTEST_SKIP() << "root reads any file: an unreadable file cannot be made here";
+    }
+    auto path = write("locked.png", make_png());
+    std::filesystem::permissions(path, std::filesystem::perms::none);
+    auto run = run_client(stage("v6").client_path(), {"--address", "127.0.0.1:1", path}, "");
+    ASSERT_TRUE(run.exit_status.has_value());
+    EXPECT_NE(*run.exit_status, 0);
+    EXPECT_NE(run.err.find("cannot read"), std::string::npos) << escape(run.err);
 }
 
 TEST_F(V6Client, NetcatWorksToo) {
