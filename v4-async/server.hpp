@@ -16,6 +16,7 @@
 #include <cstddef>
 
 #include "course/address.hpp"
+#include "logger.hpp"
 #include "shutdown.hpp"
 
 class Logger;
@@ -30,6 +31,10 @@ struct ServerOptions {
 // How long a closing session may take to write its last line before its socket is
 // closed under it, at shutdown and after an idle timeout.
 constexpr std::chrono::milliseconds kGoodbyeGrace{1000};
+
+// How many waiting connections one turn of the accept loop takes at most (take_backlog):
+// a burst is admitted together, and the loop still turns to the others in between.
+constexpr int kAcceptBurst = 256;
 
 class Server {
 public:
@@ -48,6 +53,8 @@ public:
 
 private:
     asio::awaitable<void> accept_connections();
+    void take_backlog();  // accepts what else is waiting, without waiting
+    void admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer);
     asio::awaitable<void> stop_on_signal();
     asio::awaitable<void> sweep_idle_sessions();
 
@@ -62,4 +69,5 @@ private:
     // Sessions started and not yet ended, for the connection cap. A session decrements it
     // as its coroutine completes, on its own strand: hence atomic.
     std::atomic<std::size_t> live_sessions_{0};
+    LogThrottle turned_away_;  // newcomers over the cap: one log entry a second
 };

@@ -66,12 +66,13 @@ asio::any_io_executor Server::next_session_executor() {
 
 asio::awaitable<void> Server::accept_connections() {
     asio::steady_timer pause(control_);
-    LogThrottle accept_errors, turned_away;
+    LogThrottle accept_errors;
+    asio::error_code ignored;
+    acceptor_.non_blocking(true, ignored);  // take_backlog() asks without waiting
     for (;;) {
         asio::ip::tcp::endpoint peer;
         // The new socket is created on the session's executor, not on ours.
-        auto [error, socket] =
-            co_await acceptor_.async_accept(next_session_executor(), peer, use_tuple);
+        auto [error, socket] = co_await acceptor_.async_accept(next_session_executor(), peer, use_tuple);
         if (!acceptor_.is_open()) {
             co_return;  // closed by stop_on_signal: we accept no more
         }
@@ -91,31 +92,53 @@ asio::awaitable<void> Server::accept_connections() {
             co_await pause.async_wait(use_tuple);
             continue;
         }
-        if (live_sessions_.load(std::memory_order_relaxed) >= options_.max_connections) {
-            // Over the cap: accepted all the same, told so and closed at once. Left in the
-            // backlog it would wait there for nothing, its client believing it is connected.
-            Session::turn_away(std::move(socket));
-            // A flood of newcomers must not flood the log: one entry a second, with a count.
-            if (turned_away.allow(LogThrottle::Clock::now())) {
-                auto skipped = turned_away.take_skipped();
-                logger_.report(peer, ErrorType::connection_failed,
-                               "over the connection cap ({}): turned away{}",
-                               options_.max_connections,
-                               skipped ? fmt::format(" ({} more since the last entry)", skipped)
-                                       : "");
-            }
-            continue;
-        }
-        auto session =
-            std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_, room_, options_);
-        auto executor = session->executor();
-        live_sessions_.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(executor, Session::run(std::move(session)),
-                       [this](std::exception_ptr error) {
-                           log_exception(error);
-                           live_sessions_.fetch_sub(1, std::memory_order_relaxed);
-                       });
+        admit(std::move(socket), peer);
+        take_backlog();
     }
+}
+
+void Server::take_backlog() {
+    // A burst of newcomers (a thousand clients at once) waits in the backlog. Accepting
+    // one per turn of the event loop would admit one of them per turn, each turn busy with
+    // the work its predecessors caused (a chat's join events go to everyone): take what is
+    // waiting now, up to a bound that leaves the loop to the others.
+    for (int taken = 0; taken < kAcceptBurst; ++taken) {
+        asio::ip::tcp::endpoint peer;
+        asio::error_code error;
+        asio::ip::tcp::socket socket(next_session_executor());
+        acceptor_.accept(socket, peer, error);
+        if (error) {
+            return;  // would_block, the backlog is empty; or an error the loop meets again
+        }
+        admit(std::move(socket), peer);
+    }
+}
+
+void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer) {
+    if (live_sessions_.load(std::memory_order_relaxed) >= options_.max_connections) {
+        // Over the cap: accepted all the same, told so and closed at once. Left in the
+        // backlog it would wait there for nothing, its client believing it is connected.
+        Session::turn_away(std::move(socket));
+        // A flood of newcomers must not flood the log: one entry a second, with a count.
+        if (turned_away_.allow(LogThrottle::Clock::now())) {
+            auto skipped = turned_away_.take_skipped();
+            logger_.report(peer, ErrorType::connection_failed,
+                           "over the connection cap ({}): turned away{}",
+                           options_.max_connections,
+                           skipped ? fmt::format(" ({} more since the last entry)", skipped)
+                                   : "");
+        }
+        return;
+    }
+    auto session =
+        std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_, room_, options_);
+    auto executor = session->executor();
+    live_sessions_.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(executor, Session::run(std::move(session)),
+                   [this](std::exception_ptr error) {
+                       log_exception(error);
+                       live_sessions_.fetch_sub(1, std::memory_order_relaxed);
+                   });
 }
 
 asio::awaitable<void> Server::stop_on_signal() {

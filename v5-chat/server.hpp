@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "course/address.hpp"
+#include "logger.hpp"
 #include "protocol.hpp"
 #include "room.hpp"
 #include "shutdown.hpp"
@@ -36,6 +37,10 @@ struct ServerOptions {
 // peer's input after an Error) before its socket is closed under it.
 constexpr std::chrono::milliseconds kGoodbyeGrace{1000};
 
+// How many waiting connections one turn of the accept loop takes at most (take_backlog):
+// a burst is admitted together, and the loop still turns to the others in between.
+constexpr int kAcceptBurst = 256;
+
 class Server {
 public:
     // Binds and listens; throws std::system_error (e.g. "Address already in use").
@@ -53,6 +58,8 @@ public:
 
 private:
     asio::awaitable<void> accept_connections();
+    void take_backlog();  // accepts what else is waiting, without waiting
+    void admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer);
     asio::awaitable<void> stop_on_signal();
     asio::awaitable<void> sweep_idle_sessions();
 
@@ -67,5 +74,6 @@ private:
     // Sessions started and not yet ended, for the connection cap. A session decrements it
     // as its coroutine completes, on its own strand: hence atomic.
     std::atomic<std::size_t> live_sessions_{0};
+    LogThrottle turned_away_;  // newcomers over the cap: one log entry a second
     Room room_;
 };

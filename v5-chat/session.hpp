@@ -7,6 +7,11 @@
 // interleave their bytes, and a message cut in half by another one breaks the framing for
 // good. The room never writes; it only queues (deliver), and the writer sends everything
 // queued in one call.
+//
+// Its code is in four files, as the lesson tells it: session.cpp (a connection's life, the
+// login, refusals and errors), session_reader.cpp (reading and framing),
+// session_writer.cpp (the writer and its queue) and session_fast_path.cpp (batching and
+// yielding: there for speed only; the server is correct without it).
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -16,14 +21,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "logger.hpp"
 #include "protocol.hpp"
 #include "room.hpp"
 
-class Logger;
 class Shutdown;
 struct ServerOptions;
 
@@ -39,6 +45,11 @@ public:
     // sides are done, leave the room, close, leave the list. The coroutine's frame owns
     // `self`, so the session lives exactly as long as its coroutine.
     static asio::awaitable<void> run(std::shared_ptr<Session> self);
+
+    // Over the connection cap: the stage's one-line refusal, written without waiting
+    // (a fresh socket's send buffer is empty), then the socket is closed. The server logs
+    // it (a flood of newcomers gets one entry a second, with a count).
+    static void turn_away(asio::ip::tcp::socket socket);
 
     // Called by the sweep and the shutdown broadcast: both post the work to the session's
     // own executor, so the socket is only ever touched from there.
@@ -64,10 +75,36 @@ public:
 private:
     friend class Shutdown;  // for the list hooks below
 
-    asio::awaitable<void> read_messages();   // until Logout, EOF, an error or a stop
-    asio::awaitable<void> write_messages();  // until the reader is done and all is sent
-    asio::awaitable<void> drain();           // read and drop until the peer closes
+    // ---- session.cpp: login, refusals, errors, the stop
+    void handle_login(std::string_view header);
+    // A refusal that keeps the connection open (BadLogin, BadUsername, an Error): answered,
+    // logged once a second at most, and paid for from the error budget.
+    void refuse(std::error_code kind, const std::string& detail, const Outgoing& answer);
+    void send_error(std::error_code kind, const std::string& error);  // refuse() with an Error
+    void fail(std::error_code kind, const std::string& error);        // Error, then close
+    void say_goodbye();               // the shutdown's Error, then close
+    void close();                     // close now: timeout, overflow, failure
+    std::string user_suffix() const;  // " (alice)" once logged in, for log lines
+    // The checks every relayed message passes; an error text, or nothing when it may go out.
+    // The header a relayed message gets: from us, at `timestamp`, its `to`, and for a File,
+    // Image or Voice always a harmless file name (see chat::relayed_filename).
+    chat::ServerHeader relay_header(std::uint16_t type, const chat::ClientHeader& client,
+                                    std::string timestamp) const;
+    std::optional<std::string> check_message(const chat::Descriptor& descriptor,
+                                             const chat::ParsedClientHeader& parsed,
+                                             std::string_view content) const;
 
+    // ---- session_reader.cpp: reading and framing
+    asio::awaitable<void> read_messages();                // until Logout, EOF, an error or a stop
+    asio::awaitable<asio::error_code> read_message();     // one message, or a batch of them
+    bool refuse_oversized(const chat::Decoded& decoded);  // true: refused, closing
+    asio::awaitable<asio::error_code> read_before_login(const chat::Descriptor& descriptor);
+    asio::awaitable<asio::error_code> read_after_login(const chat::Descriptor& descriptor);
+    // A message to relay whose content is still on its way: read straight into its place.
+    asio::awaitable<asio::error_code> handle_message(const chat::Descriptor& descriptor,
+                                                     std::string_view header);
+    void report_read_end(const asio::error_code& error);
+    asio::awaitable<void> drain();  // read and drop until the peer closes
     // The receive buffer: bytes [begin_, end_) of buffer_ are read but not yet used.
     std::string_view buffered() const { return {buffer_.data() + begin_, end_ - begin_}; }
     void consume(std::size_t n) { begin_ += n; }
@@ -76,22 +113,25 @@ private:
     asio::awaitable<asio::error_code> read_into(char* out, std::uint64_t n);
     asio::awaitable<asio::error_code> skip(std::uint64_t n);
 
-    void handle_login(std::string_view header);
-    // A message to relay whose content is already in the receive buffer: checked, then
-    // relayed, or (a message to everyone) added to the batch.
+    // ---- session_fast_path.cpp: speed only (batching, yielding)
+    // A complete message to relay, already in the receive buffer: checked, then relayed,
+    // or (a message to everyone) added to the batch.
+    asio::awaitable<void> relay_buffered(const chat::Decoded& decoded);
     void handle_buffered(const chat::Descriptor& descriptor, std::string_view header,
                          std::string_view content);
-    // A message to relay whose content is still on its way: read straight into its place.
-    asio::awaitable<asio::error_code> handle_message(const chat::Descriptor& descriptor,
-                                                     std::string_view header);
     // Relays the batch as ONE block. Called before anything else happens on this session
     // (an await, an Error, a private message), so the order everyone sees is unchanged.
     void relay_batch();
-    void send_error(std::error_code kind, const std::string& error);  // the connection stays
-    void fail(std::error_code kind, const std::string& error);        // Error, then close
-    void say_goodbye();                     // the shutdown's Error, then close
-    void enqueue(const Outgoing& message);  // deliver() without its checks
-    void close();                           // close now: timeout, overflow, failure
+    // After work for others (a relay, a refusal): let the other sessions run before the
+    // next message, even when the next one is already in the buffer.
+    asio::awaitable<void> yield_if_due();
+
+    // ---- session_writer.cpp: the writer and its queue
+    asio::awaitable<void> write_messages();             // until the reader is done and all is sent
+    asio::awaitable<asio::error_code> write_pending();  // all that is queued, in one write
+    void finish_writing();                              // FIN, and close unless draining
+    void enqueue(const Outgoing& message);              // deliver() without its checks
+
     void heard() {
         last_heard_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     }
@@ -128,8 +168,15 @@ private:
     };
     std::vector<Batched> batch_;
     std::size_t batch_bytes_ = 0;
-    bool relayed_ = false;  // relayed something since the reader last let others run
+    bool yield_due_ = false;    // worked for others since the reader last let them run
+    bool mid_message_ = false;  // a descriptor is read, the rest of its message not yet
+    LogThrottle refusal_log_;   // a connection's refusals: one log line a second at most
+    ErrorBudget error_budget_;  // more than 64 refusals in a second: "too many errors"
 
+    // Big enough to take many small messages in one read, and always one descriptor plus
+    // the biggest header (fill() relies on it).
+    static constexpr std::size_t read_buffer_size = 64 * 1024;
+    static_assert(read_buffer_size >= chat::descriptor_size + chat::max_header_size);
     std::vector<char> buffer_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;

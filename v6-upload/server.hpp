@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "course/address.hpp"
+#include "logger.hpp"
 #include "http.hpp"
 #include "session.hpp"
 #include "shutdown.hpp"
@@ -40,6 +41,10 @@ struct ServerOptions {
 // closed under it, at shutdown and after an idle timeout.
 constexpr std::chrono::milliseconds kGoodbyeGrace{1000};
 
+// How many waiting connections one turn of the accept loop takes at most (take_backlog):
+// a burst is admitted together, and the loop still turns to the others in between.
+constexpr int kAcceptBurst = 256;
+
 class Server {
 public:
     // Binds and listens on both ports; throws std::system_error (e.g. "Address already in use").
@@ -55,6 +60,8 @@ public:
 
 private:
     asio::awaitable<void> accept_connections();
+    void take_backlog();  // accepts what else is waiting, without waiting
+    void admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer);
     asio::awaitable<void> stop_on_signal();
     asio::awaitable<void> sweep_idle_sessions();
 
@@ -69,6 +76,7 @@ private:
     // Sessions started and not yet ended, for the connection cap. A session decrements it
     // as its coroutine completes, on its own strand: hence atomic.
     std::atomic<std::size_t> live_sessions_{0};
+    LogThrottle turned_away_;  // newcomers over the cap: one log entry a second
     std::optional<HttpServer> http_;
     UploadSettings settings_;  // what every session needs: data_dir, the limit, the link
 };
