@@ -11,11 +11,13 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "course/cli.hpp"
 #include "course/stdio.hpp"
+#include "course/timeout.hpp"
 #include "files.hpp"
 #include "protocol.hpp"
 
@@ -27,21 +29,34 @@ using chat::MessageType;
 struct Options {
     course::Address address{"127.0.0.1", 8080};
     std::string username;
-    std::string save_directory = ".";
+    // A folder of its own, never the working directory: what strangers send must not land
+    // beside your own files (a `Makefile`, a script you are about to run).
+    std::string save_directory = "received";
     std::uint64_t max_content = chat::default_max_content;
+    std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // for the login answer
 };
+
+// The header size is a 16-bit field: what does not fit is refused, never cut short (a cut
+// size would make the server read our content as the rest of the header).
+constexpr std::size_t max_header_bytes = 65535;
+// Content is held in memory whole; a gibibyte is plenty for a chat.
+constexpr std::uint64_t max_content_limit = std::uint64_t{1} << 30;
 
 struct Message {
     chat::Descriptor descriptor;
     std::string header;
     std::string content;
+    bool dropped = false;  // content over --max-content: read and thrown away, never kept
     MessageType type() const { return static_cast<MessageType>(descriptor.type); }
 };
 
-// "[12:00:00]" in local time, from the server's RFC 3339 timestamp (now, if it has none).
+// "[12:00:00]" in local time, from the server's RFC 3339 timestamp. A timestamp that is
+// missing or does not parse (a year past 9999, say) shows the time it arrived instead.
 static std::string clock_of(std::string_view timestamp) {
-    auto when = chat::parse_timestamp(timestamp).value_or(std::chrono::system_clock::now());
-    std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto when = chat::parse_timestamp_seconds(timestamp).value_or(now);
+    // Whole seconds in a 64-bit time_t: every year from 0000 to 9999 fits.
+    std::time_t seconds = when.time_since_epoch().count();
     std::tm local{};
     localtime_r(&seconds, &local);
     char text[16];
@@ -68,6 +83,28 @@ static std::string printable(std::string_view text) {
     return out;
 }
 
+// Names (users, files) are shown, never obeyed, and never disguised: a control character
+// or a format character (U+202E turns "fdp.exe" into what reads as "exe.pdf") is shown as
+// its code, `\u202e`, and a byte that is not UTF-8 as `\xff`.
+static std::string visible(std::string_view name) {
+    std::string out;
+    char code[16];
+    for (std::size_t pos = 0; pos < name.size();) {
+        std::size_t start = pos;
+        auto cp = chat::next_code_point(name, pos);
+        if (!cp) {
+            std::snprintf(code, sizeof code, "\\x%02x", static_cast<unsigned char>(name[pos++]));
+            out += code;
+        } else if (*cp < 0x20 || (*cp >= 0x7f && *cp <= 0x9f) || chat::is_format_character(*cp)) {
+            std::snprintf(code, sizeof code, "\\u%04x", static_cast<unsigned>(*cp));
+            out += code;
+        } else {
+            out.append(name.substr(start, pos - start));
+        }
+    }
+    return out;
+}
+
 static void print(const std::string& line) {
     std::cout << line << std::endl;  // endl: flushed, also into a pipe
 }
@@ -75,7 +112,7 @@ static void print(const std::string& line) {
 class Client {
 public:
     Client(asio::io_context& io, Options options)
-        : socket_(io), wake_(io), goodbye_(io), options_(std::move(options)) {
+        : socket_(io), wake_(io), goodbye_(io), answer_deadline_(io), options_(std::move(options)) {
         wake_.expires_at(asio::steady_timer::time_point::max());
     }
 
@@ -90,7 +127,10 @@ public:
     }
 
 private:
+    awaitable<bool> log_in();
+    void start_answer_deadline();
     awaitable<Message> read_message();
+    awaitable<void> skip(std::uint64_t bytes);
     awaitable<void> writer();
     void process_input();
     void handle_command(const std::string& line);
@@ -98,10 +138,13 @@ private:
     void send_file(MessageType type, const std::string& path, std::optional<std::string> to);
     void quit();
     void show(const Message& message);
+    void save(const Message& message, const chat::ServerHeader& header, const std::string& prefix);
 
     tcp::socket socket_;
     asio::steady_timer wake_;     // wakes the writer
     asio::steady_timer goodbye_;  // after our Logout: how long we wait for the server's close
+    asio::steady_timer answer_deadline_;  // --timeout: connecting and the login answer
+    bool answer_timed_out_ = false;
     Options options_;
     bool logged_in_ = false;
     bool quitting_ = false;
@@ -116,11 +159,18 @@ awaitable<Message> Client::read_message() {
     Message message;
     message.descriptor = chat::decode_descriptor(descriptor);
     // The server's limits protect the server; ours protect us from a server gone wrong.
-    if (message.descriptor.header_size > chat::max_server_header_size ||
-        message.descriptor.content_size > options_.max_content) {
+    if (message.descriptor.header_size > chat::max_server_header_size) {
         throw std::runtime_error("the server sent a message over our limits");
     }
     message.header.resize(message.descriptor.header_size);
+    // Content over --max-content is read past in small pieces, never held: nobody can fill
+    // our memory or our disk with it. The connection goes on.
+    if (message.descriptor.content_size > options_.max_content) {
+        co_await asio::async_read(socket_, asio::buffer(message.header), use_awaitable);
+        co_await skip(message.descriptor.content_size);
+        message.dropped = true;
+        co_return message;
+    }
     message.content.resize(message.descriptor.content_size);
     std::array<asio::mutable_buffer, 2> parts{asio::buffer(message.header),
                                               asio::buffer(message.content)};
@@ -128,36 +178,73 @@ awaitable<Message> Client::read_message() {
     co_return message;
 }
 
-awaitable<int> Client::run() {
+awaitable<void> Client::skip(std::uint64_t bytes) {
+    std::array<char, 64 * 1024> scratch;
+    while (bytes > 0) {
+        std::size_t piece = std::min<std::uint64_t>(bytes, scratch.size());
+        bytes -=
+            co_await asio::async_read(socket_, asio::buffer(scratch.data(), piece), use_awaitable);
+    }
+}
+
+// A server that accepts and never answers must not keep us waiting for ever: past
+// --timeout the socket is closed, and the pending connect or read fails.
+void Client::start_answer_deadline() {
+    answer_deadline_.expires_after(options_.timeout);
+    answer_deadline_.async_wait([this](asio::error_code error) {
+        if (!error && !logged_in_) {  // not if the answer won the race
+            answer_timed_out_ = true;
+            asio::error_code ignored;
+            socket_.close(ignored);
+        }
+    });
+}
+
+// Connects and logs in. False (after saying why on stderr) when that failed.
+awaitable<bool> Client::log_in() {
     const char* program = "v5-chat-client";
+    std::ostringstream seconds;  // "30", "0.5"
+    seconds << std::chrono::duration<double>(options_.timeout).count();
+    std::string no_answer = "no answer within " + seconds.str() + " s";
+    start_answer_deadline();
     try {
         tcp::endpoint server(asio::ip::make_address(options_.address.host), options_.address.port);
         co_await socket_.async_connect(server, use_awaitable);
     } catch (const std::system_error& error) {
         std::cerr << program << ": cannot connect to " << options_.address.to_string() << ": "
-                  << error.code().message() << "\n";
-        co_return 1;
+                  << (answer_timed_out_ ? no_answer : error.code().message()) << "\n";
+        co_return false;
     }
     try {
         // The bare name, as the seed's client sends it: both servers understand that.
         std::string login = chat::encode(MessageType::Login, options_.username);
         co_await asio::async_write(socket_, asio::buffer(login), use_awaitable);
         Message answer = co_await read_message();
+        answer_deadline_.cancel();
         if (answer.type() != MessageType::Login) {
             std::string why =
                 answer.type() == MessageType::UsernameExists ? "the username is taken"
                 : answer.type() == MessageType::BadUsername
                     ? "the server does not accept this username"
                     : "the server answered " + chat::type_name(answer.descriptor.type);
-            std::cerr << program << ": login as '" << printable(options_.username)
+            std::cerr << program << ": login as '" << visible(options_.username)
                       << "' failed: " << why << "\n";
-            co_return 1;
+            co_return false;
         }
     } catch (const std::exception& error) {
-        std::cerr << program << ": login failed: " << error.what() << "\n";
+        std::cerr << program << ": login failed: "
+                  << (answer_timed_out_ ? no_answer : std::string(error.what())) << "\n";
+        co_return false;
+    }
+    co_return true;
+}
+
+awaitable<int> Client::run() {
+    const char* program = "v5-chat-client";
+    if (!co_await log_in()) {
         co_return 1;
     }
-    print(clock_of("") + " * logged in as " + printable(options_.username));
+    print(clock_of("") + " * logged in as " + visible(options_.username));
     logged_in_ = true;
     asio::co_spawn(socket_.get_executor(), writer(), asio::detached);
     process_input();  // what was typed while we logged in
@@ -206,7 +293,19 @@ awaitable<void> Client::writer() {
     }
 }
 
+// Queues one message for the writer, unless the protocol cannot carry it: a header over
+// its 16-bit size field, or content the server would refuse (and close on).
 void Client::send(MessageType type, const std::string& header, std::string_view content) {
+    if (header.size() > max_header_bytes) {
+        std::cerr << "not sent: its header would be " << header.size() << " bytes, over the "
+                  << max_header_bytes << " a header can have (a name too long?)\n";
+        return;
+    }
+    if (content.size() > options_.max_content) {
+        std::cerr << "not sent: " << content.size() << " bytes, over the limit of "
+                  << options_.max_content << " (--max-content)\n";
+        return;
+    }
     outgoing_.push_back(chat::encode(type, header, content));
     if (writer_idle_) {
         wake_.cancel();
@@ -301,24 +400,36 @@ void Client::send_file(MessageType type, const std::string& path, std::optional<
 void Client::show(const Message& message) {
     auto header = chat::parse_server_header(message.header).value_or(chat::ServerHeader{});
     std::string when = clock_of(header.timestamp);
-    std::string who = printable(header.from);
+    std::string who = visible(header.from);
     if (header.to) {
-        who += " -> " + printable(*header.to) + " (private)";
+        who += " -> " + visible(*header.to) + " (private)";
     }
+    std::string too_big = " dropped: " + std::to_string(message.descriptor.content_size) +
+                          " bytes, over the limit of " + std::to_string(options_.max_content) +
+                          " (--max-content)";
     switch (message.type()) {
         case MessageType::Login: print(when + " * " + who + " joined"); return;
         case MessageType::Logout: print(when + " * " + who + " left"); return;
         case MessageType::Error:
             print(when + " error: " + printable(header.error.value_or("?")));
             return;
-        case MessageType::Utf8: print(when + " " + who + ": " + printable(message.content)); return;
+        case MessageType::Utf8:
+            print(when + " " + who + ":" +
+                  (message.dropped ? " a message" + too_big : " " + printable(message.content)));
+            return;
         case MessageType::File:
         case MessageType::Image:
-        case MessageType::Voice: break;
+        case MessageType::Voice: save(message, header, when + " " + who + ": "); return;
         default:
             std::cerr << "unexpected " << chat::type_name(message.descriptor.type) << " message\n";
             return;
     }
+}
+
+// A File, Image or Voice from someone else: saved under --save-directory (created when
+// missing), by its cleaned name, never over an existing file; over --max-content, never.
+void Client::save(const Message& message, const chat::ServerHeader& header,
+                  const std::string& prefix) {
     std::string kind = message.type() == MessageType::File    ? "file"
                        : message.type() == MessageType::Image ? "image"
                                                               : "voice";
@@ -326,14 +437,36 @@ void Client::show(const Message& message) {
     if (name.empty()) {
         name = fallback_filename(message.descriptor.type, header.timestamp);
     }
-    std::string what = when + " " + who + ": " + kind + " " + name + " (" +
-                       std::to_string(message.content.size()) + " bytes)";
+    // The name as it came, made visible, so a disguised one shows what it is.
+    std::string shown =
+        header.filename && !header.filename->empty() ? visible(*header.filename) : name;
+    std::string what = prefix + kind + " " + shown + " (" +
+                       std::to_string(message.descriptor.content_size) + " bytes)";
     if (header.from == options_.username) {
         print(what + " sent");  // our own, back from the server: we have it already
         return;
     }
+    if (message.dropped) {
+        print(what + " not saved: over the limit of " + std::to_string(options_.max_content) +
+              " bytes (--max-content)");
+        return;
+    }
+    std::error_code error;
+    std::filesystem::create_directories(options_.save_directory, error);
+    if (error) {
+        print(what + " not saved: cannot create " + options_.save_directory + ": " +
+              error.message());
+        return;
+    }
     SavedFile saved = save_new_file(options_.save_directory, name, message.content);
     print(what + (saved.error.empty() ? " saved to " + saved.path : " not saved: " + saved.error));
+}
+
+// The save folder is never the working directory itself: there a received `Makefile` or
+// `.envrc` would sit among your own files, waiting to be run.
+static bool is_working_directory(const std::string& directory) {
+    std::error_code error;
+    return directory.empty() || std::filesystem::equivalent(directory, ".", error);
 }
 
 int main(int argc, char** argv) {
@@ -348,14 +481,25 @@ int main(int argc, char** argv) {
     app.add_option("--save-directory,--save_directory", options.save_directory,
                    "where received files are saved")
         ->capture_default_str();
-    app.add_option("--max-content", options.max_content, "largest content sent or accepted")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+    course::add_number_option(app, "--max-content", options.max_content, 0, max_content_limit,
+                              "largest content sent or accepted (bytes; larger is dropped)");
+    course::add_timeout_option(app, "--timeout", options.timeout,
+                               "how long to wait for the server's answer to our login");
     app.footer(
         "Type a line to send it to everyone. Commands: /msg USER TEXT, /file PATH [USER],\n"
         "/image PATH [USER], /voice PATH [USER], /quit. End of input logs out.");
     if (auto exit_status = course::parse_command_line(app, argc, argv)) {
         return *exit_status;
+    }
+    if (options.username.size() > max_header_bytes) {
+        std::cerr << "v5-chat-client: --username is " << options.username.size()
+                  << " bytes, over the " << max_header_bytes << " a header can have\n";
+        return 2;
+    }
+    if (is_working_directory(options.save_directory)) {
+        std::cerr << "v5-chat-client: --save-directory must be a folder of its own, not the "
+                     "working directory\n";
+        return 2;
     }
 
     asio::io_context io(1);

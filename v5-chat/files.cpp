@@ -6,33 +6,34 @@
 #include <cerrno>
 #include <cstring>
 
-// Appends the UTF-8 sequence at `pos` to `out` unless it is a control or not UTF-8.
-static void keep_printable(std::string_view s, std::size_t& pos, std::string& out) {
-    std::size_t start = pos;
-    std::size_t end = pos + 1;
-    while (end < s.size() && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80 &&
-           end - start < 4) {
-        ++end;
+// A character that must not reach a file name: a control (C0, DEL, C1: a terminal escape,
+// a newline that splits `ls` output) or a format character (U+202E turns "fdp.exe" into
+// what reads as "exe.pdf"; a zero-width joiner makes two names look alike).
+static bool is_hidden_trouble(char32_t cp) {
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || chat::is_format_character(cp);
+}
+
+// Each such character, and each byte that is not UTF-8, becomes "_": the name keeps its
+// length and shape, and a reader sees that something was there.
+static std::string replace_troublemakers(std::string_view name) {
+    std::string out;
+    for (std::size_t pos = 0; pos < name.size();) {
+        std::size_t start = pos;
+        auto cp = chat::next_code_point(name, pos);
+        if (!cp) {
+            ++pos;  // not UTF-8: one byte at a time
+        }
+        if (!cp || is_hidden_trouble(*cp)) {
+            out += '_';
+        } else {
+            out.append(name.substr(start, pos - start));
+        }
     }
-    pos = end;
-    std::string_view sequence = s.substr(start, end - start);
-    if (!chat::is_valid_utf8(sequence)) {
-        return;
-    }
-    unsigned char first = static_cast<unsigned char>(sequence[0]);
-    unsigned char second = sequence.size() > 1 ? static_cast<unsigned char>(sequence[1]) : 0;
-    bool c0_or_del = first < 0x20 || first == 0x7f;
-    bool c1 = first == 0xc2 && second >= 0x80 && second <= 0x9f;  // U+0080..U+009F
-    if (!c0_or_del && !c1) {
-        out.append(sequence);
-    }
+    return out;
 }
 
 std::string sanitize_filename(std::string_view name) {
-    std::string clean;
-    for (std::size_t pos = 0; pos < name.size();) {
-        keep_printable(name, pos, clean);
-    }
+    std::string clean = replace_troublemakers(name);
     // Only the base name, by the server's own rule (chat::base_name: whatever follows the
     // last "/" or "\"). Then no "..": a run of dots becomes one dot, and "." is no name.
     std::string result;
@@ -43,6 +44,11 @@ std::string sanitize_filename(std::string_view name) {
     }
     if (result == ".") {
         result.clear();
+    }
+    // Never a hidden file: ".bash_profile" in a home directory runs at the next login,
+    // and `ls` would not even show it. "_bash_profile" is harmless and in plain sight.
+    if (result.starts_with('.')) {
+        result[0] = '_';
     }
     // Leave room for " (123)" within the 255 bytes of a Linux file name; cut on a
     // character boundary.

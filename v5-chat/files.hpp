@@ -7,9 +7,11 @@
 
 #include "protocol.hpp"
 
-// Keeps only a harmless base name: no directory part (no `/`, nor `\`), no `..`, no
-// control characters (C0, DEL, C1), no bytes that are not UTF-8, at most 200 bytes.
-// "../../x" -> "x", "/etc/passwd" -> "passwd", "a\nb" -> "ab". Empty when nothing is left.
+// Keeps only a harmless base name: no directory part (no `/`, nor `\`), no `..`, never
+// hidden (a leading `.` becomes `_`), at most 200 bytes; each control character (C0, DEL,
+// C1), format character (Unicode Cf) and byte that is not UTF-8 becomes `_`.
+// "../../x" -> "x", "/etc/passwd" -> "passwd", "a\nb" -> "a_b", ".profile" -> "_profile".
+// Empty when nothing is left.
 std::string sanitize_filename(std::string_view name);
 
 // The name when none came or nothing was left of it: "image-20261122T120000.123Z".

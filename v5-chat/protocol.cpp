@@ -2,12 +2,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
 namespace chat {
 
 using nlohmann::json;
+
+// C0, DEL and C1.
+static bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
 
 std::string type_name(std::uint16_t type) {
     switch (static_cast<MessageType>(type)) {
@@ -105,6 +109,37 @@ Decoded decode(std::string_view buffer, const Limits& limits) {
     return result;
 }
 
+// ------------------------------------------------------------------ wire messages
+Outgoing make_message(MessageType type, std::string_view header, std::string_view content) {
+    auto message = std::make_shared<WireMessage>();
+    message->size = descriptor_size + header.size() + content.size();
+    message->bytes = std::make_unique_for_overwrite<char[]>(message->size);
+    char* out = message->bytes.get();
+    encode_descriptor({static_cast<std::uint16_t>(type), static_cast<std::uint16_t>(header.size()),
+                       0, content.size()},
+                      out);
+    // std::copy, not memcpy: an empty string_view may hold a null pointer, and memcpy
+    // from null is undefined even for 0 bytes (UBSan says so).
+    out = std::copy(header.begin(), header.end(), out + descriptor_size);
+    std::copy(content.begin(), content.end(), out);
+    return message;
+}
+
+Outgoing make_event(MessageType type, std::string_view from) {
+    ServerHeader header;
+    header.from = from;
+    header.timestamp = format_timestamp(std::chrono::system_clock::now());
+    return make_message(type, to_json(header));
+}
+
+Outgoing make_error(std::string_view text) {
+    ServerHeader header;
+    header.from = server_name;
+    header.timestamp = format_timestamp(std::chrono::system_clock::now());
+    header.error = text;
+    return make_message(MessageType::Error, to_json(header));
+}
+
 // ------------------------------------------------------------------ headers
 static std::optional<std::string> string_key(const json& object, const char* key,
                                              std::string& error) {
@@ -113,7 +148,7 @@ static std::optional<std::string> string_key(const json& object, const char* key
         return std::nullopt;
     }
     if (!it->is_string()) {
-        error = std::string("header key \"") + key + "\" is not a string";
+        error = std::string("header key '") + key + "' is not a string";
         return std::nullopt;
     }
     return it->get<std::string>();
@@ -150,6 +185,54 @@ std::optional<std::string> base_name(std::string_view filename) {
         return std::nullopt;
     }
     return std::string(filename);
+}
+
+std::string without_escapes(std::string_view name) {
+    std::string clean;
+    for (std::size_t pos = 0; pos < name.size();) {
+        std::size_t start = pos;
+        auto cp = next_code_point(name, pos);
+        if (!cp) {
+            clean += '_';  // not UTF-8 (the parsers let none through): one byte replaced
+            ++pos;
+        } else if (*cp == '"' || *cp == '\\' || is_control(*cp) || is_format_character(*cp)) {
+            clean += '_';
+        } else {
+            clean.append(name.substr(start, pos - start));
+        }
+    }
+    return clean;
+}
+
+// "file-20261206T083628Z": the type, then the time in RFC 3339's basic form.
+static std::string name_from_type(std::uint16_t type, std::chrono::system_clock::time_point now) {
+    std::string stamp = format_timestamp(now);  // "2026-12-06T08:36:28.123Z"
+    std::string basic;
+    for (char c : stamp.substr(0, 19)) {
+        if (c != '-' && c != ':') {
+            basic += c;
+        }
+    }
+    std::string name = type_name(type);  // "File", "Image", "Voice"
+    name[0] = static_cast<char>(name[0] - 'A' + 'a');
+    return name + "-" + basic + "Z";
+}
+
+std::optional<std::string> relayed_filename(std::uint16_t type,
+                                            const std::optional<std::string>& filename,
+                                            std::chrono::system_clock::time_point now) {
+    std::optional<std::string> name;
+    if (filename) {
+        name = base_name(*filename);  // nothing for "", "x/", "." and ".."
+    }
+    if (name) {
+        name = without_escapes(*name);
+    }
+    bool is_file = carries_content(type) && type != static_cast<std::uint16_t>(MessageType::Utf8);
+    if (is_file && (!name || name->empty() || *name == "." || *name == "..")) {
+        return name_from_type(type, now);
+    }
+    return name;
 }
 
 // Invalid UTF-8 never reaches the JSON writer from the network (the parser refuses it), but
@@ -217,9 +300,7 @@ std::optional<std::string> login_username(std::string_view header) {
 }
 
 // ------------------------------------------------------------------ rules
-// Decodes one code point at `pos` and advances it; nothing for a byte sequence that is
-// not UTF-8 (overlong forms, surrogates and values past U+10FFFF included).
-static std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos) {
+std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos) {
     auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
     unsigned char lead = byte(pos);
     std::size_t length = lead < 0x80           ? 1
@@ -254,7 +335,26 @@ bool is_valid_utf8(std::string_view bytes) {
     return true;
 }
 
-static bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
+bool is_format_character(char32_t cp) {
+    // Unicode 15.1's whole Cf list, as ranges: it is short, and it changes rarely.
+    struct Range {
+        char32_t first, last;
+    };
+    static constexpr Range format[] = {
+        {0x00ad, 0x00ad},   {0x0600, 0x0605},   {0x061c, 0x061c},   {0x06dd, 0x06dd},
+        {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},   {0x180e, 0x180e},
+        {0x200b, 0x200f},   {0x202a, 0x202e},   {0x2060, 0x2064},   {0x2066, 0x206f},
+        {0xfeff, 0xfeff},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+        {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0001, 0xe0001},
+        {0xe0020, 0xe007f},
+    };
+    for (const Range& range : format) {
+        if (cp >= range.first && cp <= range.last) {
+            return true;
+        }
+    }
+    return false;
+}
 
 // Unicode's White_Space property outside ASCII (the ASCII ones are controls or U+0020).
 static bool is_whitespace(char32_t cp) {
@@ -292,7 +392,7 @@ UsernameProblem check_username(std::string_view name) {
             return UsernameProblem::control;
         if (is_whitespace(*cp))
             return UsernameProblem::whitespace;
-        if (is_invisible(*cp))
+        if (is_invisible(*cp) || is_format_character(*cp))
             return UsernameProblem::invisible;
         // JSON would have to escape them, and the seed's client cannot read an escape.
         if (*cp == '"' || *cp == '\\')
@@ -332,24 +432,35 @@ std::string format_timestamp(std::chrono::system_clock::time_point when) {
     return text;
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
+// The fields of "2026-11-22T12:00:00.123Z" as whole seconds (which hold any year 0000-9999)
+// and the fraction. Calendar arithmetic, not timegm: nothing here can overflow.
+struct UtcTime {
+    std::chrono::sys_seconds seconds;
+    std::chrono::nanoseconds fraction{0};
+};
+
+static std::optional<UtcTime> parse_utc(std::string_view text) {
     // "2026-11-22T12:00:00Z", then optionally "." and 1 to 9 digits before the "Z".
-    std::tm utc{};
-    int consumed = 0;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
     std::string copy(text);
-    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &utc.tm_year, &utc.tm_mon,
-                    &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &consumed) != 6 ||
+    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
+                    &consumed) != 6 ||
         consumed != 19) {
         return std::nullopt;
     }
+    using namespace std::chrono;
+    year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (y < 0 || y > 9999 || !date.ok()) {
+        return std::nullopt;
+    }
+    UtcTime time{sys_days(date) + hours(h) + minutes(mi) + seconds(s)};
     std::string_view rest = text.substr(19);
-    std::chrono::nanoseconds fraction{0};
     if (rest.starts_with('.')) {
         rest.remove_prefix(1);
         std::size_t digits = 0;
         long long nanos = 0;
         while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') {
-            nanos = nanos * 10 + (rest[digits] - '0');
+            nanos = digits < 9 ? nanos * 10 + (rest[digits] - '0') : nanos;
             ++digits;
         }
         if (digits == 0 || digits > 9) {
@@ -358,17 +469,31 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
         for (std::size_t i = digits; i < 9; ++i) {
             nanos *= 10;
         }
-        fraction = std::chrono::nanoseconds(nanos);
+        time.fraction = nanoseconds(nanos);
         rest.remove_prefix(digits);
     }
     if (rest != "Z") {
         return std::nullopt;
     }
-    utc.tm_year -= 1900;
-    utc.tm_mon -= 1;
-    std::time_t seconds = timegm(&utc);
-    return std::chrono::system_clock::from_time_t(seconds) +
-           std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
+    return time;
+}
+
+std::optional<std::chrono::sys_seconds> parse_timestamp_seconds(std::string_view text) {
+    auto time = parse_utc(text);
+    return time ? std::optional(time->seconds) : std::nullopt;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
+    using namespace std::chrono;
+    auto time = parse_utc(text);
+    // system_clock counts nanoseconds in 64 bits: it reaches from 1677 to 2262 only.
+    constexpr auto first = floor<seconds>(system_clock::time_point::min()) + 1s;
+    constexpr auto last = floor<seconds>(system_clock::time_point::max()) - 1s;
+    if (!time || time->seconds < first || time->seconds > last) {
+        return std::nullopt;
+    }
+    return time_point_cast<system_clock::duration>(time->seconds) +
+           duration_cast<system_clock::duration>(time->fraction);
 }
 
 }  // namespace chat

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,11 @@ inline constexpr std::size_t max_header_size = 4096;
 inline constexpr std::size_t max_server_header_size = max_header_size + 1024;
 inline constexpr std::uint64_t default_max_content = 16 * 1024 * 1024;  // --max-content
 inline constexpr std::uint64_t default_max_queue = 64 * 1024 * 1024;    // --max-queue
+// The largest values the options accept: more than any machine's memory (a failed
+// allocation stays a case the server handles), and far enough from 2^64 that no sum of
+// sizes can overflow.
+inline constexpr std::uint64_t largest_max_content = std::uint64_t{1} << 50;  // 1 PiB
+inline constexpr std::uint64_t largest_max_queue = std::uint64_t{1} << 51;    // 2 PiB
 // --max-queue must leave room for one biggest message: content plus descriptor and header.
 inline constexpr std::uint64_t queue_slack = 8 * 1024;
 static_assert(descriptor_size + max_server_header_size <= queue_slack);
@@ -93,6 +99,24 @@ struct Decoded {
 
 Decoded decode(std::string_view buffer, const Limits& limits = {});
 
+// ------------------------------------------------------------------ wire messages
+// One message as it goes out on the wire: descriptor, server header and content in one
+// block, built once and then shared, read-only, by every recipient's queue. A fan-out to
+// 100 users copies a pointer 100 times, never the bytes.
+struct WireMessage {
+    std::unique_ptr<char[]> bytes;
+    std::size_t size = 0;
+};
+using Outgoing = std::shared_ptr<const WireMessage>;
+
+// A bare descriptor (the answers to a Login), or a whole message.
+Outgoing make_message(MessageType type, std::string_view header = {},
+                      std::string_view content = {});
+// A message with a server header and no content: a Login or Logout event `from` a user.
+Outgoing make_event(MessageType type, std::string_view from);
+// An Error: {"from": "server", "timestamp": ..., "error": text}.
+Outgoing make_error(std::string_view text);
+
 // ------------------------------------------------------------------ headers
 // What a client may say in its header. Both keys are optional; other keys are ignored.
 struct ClientHeader {
@@ -112,6 +136,18 @@ struct ParsedClientHeader {
 ParsedClientHeader parse_client_header(std::uint16_t type, std::string_view bytes);
 // "dir/a.pdf" and "C:\\x\\a.pdf" -> "a.pdf"; "", "x/", "." and ".." -> nothing.
 std::optional<std::string> base_name(std::string_view filename);
+// Each `"`, `\`, control character (C0, DEL, C1) and format character (Cf) replaced by
+// `_`: text a peer chose that the server repeats in a header (a file name, an unknown `to`
+// in an Error), so that JSON never has to escape it and nothing in it hides or reorders.
+std::string without_escapes(std::string_view text);
+// The `filename` the server relays: the base name, with each `"`, `\`, control character
+// (C0, DEL, C1) and format character (Cf) replaced by `_`, so that no server header ever
+// needs a JSON escape. A File, Image or Voice whose name is then empty, "." or "..", or
+// that came with none, gets one made of its type and `now`: "file-20261206T083628Z".
+// Nothing for a Utf8 message that named no file.
+std::optional<std::string> relayed_filename(std::uint16_t type,
+                                            const std::optional<std::string>& filename,
+                                            std::chrono::system_clock::time_point now);
 std::string to_json(const ClientHeader& header);  // "" when both keys are absent
 // The header a client sends with a file: the seed's bare file name where that says it all
 // (a File to everyone, and a name that does not itself read as a JSON object), so the
@@ -135,7 +171,13 @@ std::optional<ServerHeader> parse_server_header(std::string_view bytes);
 std::optional<std::string> login_username(std::string_view header);
 
 // ------------------------------------------------------------------ rules
+// Decodes one code point at `pos` and advances `pos` past it; nothing (and `pos` unchanged)
+// for bytes that are not UTF-8: overlong forms, surrogates and values past U+10FFFF too.
+std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos);
 bool is_valid_utf8(std::string_view bytes);
+// Unicode's general category Cf ("format"): invisible characters that change how the text
+// around them shows (U+200B zero width space, U+202E right-to-left override, U+FEFF ...).
+bool is_format_character(char32_t cp);
 
 enum class UsernameProblem {
     none,
@@ -154,6 +196,10 @@ std::string_view describe(UsernameProblem problem);
 // "2026-11-22T12:00:00.123Z": always 24 characters.
 std::string format_timestamp(std::chrono::system_clock::time_point when);
 // Reads ours, and any RFC 3339 UTC time with 0 to 9 fraction digits (the seed sends 9).
+// Nothing for a year outside 0000-9999, nor for a time system_clock cannot hold (after
+// 2262): whatever a peer writes, no arithmetic on it overflows.
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);
+// The same to the whole second, for any year 0000-9999: enough for a clock on screen.
+std::optional<std::chrono::sys_seconds> parse_timestamp_seconds(std::string_view text);
 
 }  // namespace chat

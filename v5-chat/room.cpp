@@ -7,39 +7,17 @@
 #include "course/logging.hpp"
 #include "session.hpp"
 
-Outgoing make_message(chat::MessageType type, std::string_view header, std::string_view content) {
-    auto message = std::make_shared<WireMessage>();
-    message->size = chat::descriptor_size + header.size() + content.size();
-    message->bytes = std::make_unique_for_overwrite<char[]>(message->size);
-    char* out = message->bytes.get();
-    chat::encode_descriptor({static_cast<std::uint16_t>(type),
-                             static_cast<std::uint16_t>(header.size()), 0, content.size()},
-                            out);
-    // std::copy, not memcpy: an empty string_view may hold a null pointer, and memcpy
-    // from null is undefined even for 0 bytes (UBSan says so).
-    out = std::copy(header.begin(), header.end(), out + chat::descriptor_size);
-    std::copy(content.begin(), content.end(), out);
-    return message;
-}
-
-static Outgoing make_event(chat::MessageType type, const std::string& from) {
-    chat::ServerHeader header;
-    header.from = from;
-    header.timestamp = chat::format_timestamp(std::chrono::system_clock::now());
-    return make_message(type, chat::to_json(header));
-}
-
 bool Room::join(const std::shared_ptr<Session>& session) {
     const std::string& name = session->username();
     if (by_name_.contains(name)) {
         return false;  // the Rust original replaced the logged-in user here
     }
-    static const Outgoing welcome = make_message(chat::MessageType::Login);
+    static const Outgoing welcome = chat::make_message(chat::MessageType::Login);
     session->deliver(welcome);
     for (const auto& member : members_) {
         session->deliver(member.joined);
     }
-    Outgoing joined = make_event(chat::MessageType::Login, name);
+    Outgoing joined = chat::make_event(chat::MessageType::Login, name);
     for (const auto& member : members_) {
         member.session->deliver(joined);
     }
@@ -59,7 +37,7 @@ void Room::leave(Session& session, bool announce) {
     members_.erase(it);
     by_name_.erase(session.username());
     if (announce) {
-        Outgoing left = make_event(chat::MessageType::Logout, session.username());
+        Outgoing left = chat::make_event(chat::MessageType::Logout, session.username());
         for (const auto& member : members_) {
             member.session->deliver(left);
         }

@@ -12,19 +12,7 @@
 
 #include "protocol.hpp"
 
-// One message as it goes out on the wire: descriptor, server header and content in one
-// block, built once and then shared, read-only, by every recipient's queue. A fan-out to
-// 100 users copies a pointer 100 times, never the bytes.
-struct WireMessage {
-    std::unique_ptr<char[]> bytes;
-    std::size_t size = 0;
-};
-using Outgoing = std::shared_ptr<const WireMessage>;
-
-// A bare descriptor (the answers to a Login), a message with a server header and no
-// content (Login and Logout events, Error), or a whole message.
-Outgoing make_message(chat::MessageType type, std::string_view header = {},
-                      std::string_view content = {});
+using chat::Outgoing;  // one message, built once and shared by every recipient's queue
 
 class Session;
 

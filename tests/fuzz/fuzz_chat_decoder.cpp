@@ -1,6 +1,7 @@
 // libFuzzer target for the chat decoder: whatever bytes arrive, decode() must neither
 // crash nor read outside them, must agree with itself when the same bytes come split,
 // and the header and name rules must hold for any input.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -47,6 +48,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                  header.header.filename->find_first_of("/\\") != std::string::npos)) {
                 std::abort();
             }
+        }
+        // What the server relays as a file name never needs a JSON escape.
+        auto relayed = chat::relayed_filename(whole.descriptor.type, header.header.filename,
+                                              std::chrono::system_clock::time_point{});
+        if (relayed && (relayed->find_first_of("\"\\") != std::string::npos ||
+                        chat::to_json(chat::ServerHeader{"a", "t", relayed, {}, {}}).find('\\') !=
+                            std::string::npos)) {
+            std::abort();
         }
         if (auto name = chat::login_username(whole.header)) {
             chat::check_username(*name);

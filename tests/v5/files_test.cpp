@@ -16,19 +16,18 @@ TEST(ChatFiles, SanitizeKeepsOnlyAHarmlessBaseName) {
     EXPECT_EQ(sanitize_filename("отчёт 2026.pdf"), "отчёт 2026.pdf");
     EXPECT_EQ(sanitize_filename("../../x"), "x");
     EXPECT_EQ(sanitize_filename("/etc/passwd"), "passwd");
-    EXPECT_EQ(sanitize_filename("a\nb"), "ab");
+    EXPECT_EQ(sanitize_filename("a\nb"), "a_b");
     EXPECT_EQ(sanitize_filename("C:\\Windows\\evil.exe"), "evil.exe");
     EXPECT_EQ(sanitize_filename("a..b"), "a.b");
-    EXPECT_EQ(sanitize_filename(".profile"), ".profile");
-    EXPECT_EQ(sanitize_filename("a\x7f\x01\x1b[31m"), "a[31m");
+    EXPECT_EQ(sanitize_filename("a\x7f\x01\x1b[31m"), "a___[31m");
     EXPECT_EQ(sanitize_filename("a\xc2\x85\xc2\x9f"
                                 "b"),
-              "ab");  // C1 controls
+              "a__b");  // C1 controls
     EXPECT_EQ(sanitize_filename("a\xff\xfe"
                                 "b"),
-              "ab");  // not UTF-8
+              "a__b");  // not UTF-8
     EXPECT_EQ(sanitize_filename("dir/"), "");
-    for (std::string nothing : {"", ".", "..", "...", "../..", "/", "\x01\x02", "a/..", "a/."}) {
+    for (std::string nothing : {"", ".", "..", "...", "../..", "/", "a/..", "a/."}) {
         EXPECT_EQ(sanitize_filename(nothing), "") << testing::PrintToString(nothing);
     }
     std::string long_name = std::string(300, 'x') + ".pdf";
@@ -40,6 +39,32 @@ TEST(ChatFiles, SanitizeKeepsOnlyAHarmlessBaseName) {
     auto cut = sanitize_filename(cyrillic);
     EXPECT_LE(cut.size(), 200u);
     EXPECT_TRUE(chat::is_valid_utf8(cut));
+}
+
+TEST(ChatFiles, NeverAHiddenFile) {
+    EXPECT_EQ(sanitize_filename(".bash_profile"), "_bash_profile");
+    EXPECT_EQ(sanitize_filename("..bashrc"), "_bashrc");  // a run of dots is one dot
+    EXPECT_EQ(sanitize_filename("dir/.ssh"), "_ssh");
+    EXPECT_EQ(sanitize_filename("\xe2\x80\x8b.profile"), "_.profile");  // U+200B first
+    EXPECT_EQ(sanitize_filename("a.pdf."), "a.pdf.") << "only a leading dot hides a file";
+}
+
+TEST(ChatFiles, FormatCharactersBecomeUnderscores) {
+    // U+202E RIGHT-TO-LEFT OVERRIDE: "invoice<RLO>fdp.exe" reads as "invoiceexe.pdf".
+    EXPECT_EQ(sanitize_filename("invoice\xe2\x80\xae"
+                                "fdp.exe"),
+              "invoice_fdp.exe");
+    EXPECT_EQ(sanitize_filename("a\xc2\xad"
+                                "b"),
+              "a_b");  // U+00AD SOFT HYPHEN
+    EXPECT_EQ(sanitize_filename("a\xe2\x81\xa6"
+                                "b\xef\xbb\xbf"),
+              "a_b_");  // U+2066 LEFT-TO-RIGHT ISOLATE, U+FEFF
+    EXPECT_EQ(sanitize_filename("a\xf3\xa0\x80\x81"
+                                "b"),
+              "a_b");  // U+E0001 LANGUAGE TAG
+    EXPECT_EQ(sanitize_filename("\xc3\xa9t\xc3\xa9.txt"), "\xc3\xa9t\xc3\xa9.txt")
+        << "letters stay";
 }
 
 TEST(ChatFiles, FallbackNameByTypeAndTime) {
@@ -55,14 +80,14 @@ TEST(ChatFiles, SaveNeverOverwrites) {
     auto second = save_new_file(dir.path(), "a.pdf", "two");
     auto plain = save_new_file(dir.path(), "README", "three");
     auto again = save_new_file(dir.path(), "README", "four");
-    auto dotted = save_new_file(dir.path(), ".profile", "five");
-    auto dotted2 = save_new_file(dir.path(), ".profile", "six");
+    auto dotted = save_new_file(dir.path(), "_profile", "five");
+    auto dotted2 = save_new_file(dir.path(), "_profile", "six");
     EXPECT_EQ(first.path, dir.path() + "/a (1).pdf") << first.error;
     EXPECT_EQ(second.path, dir.path() + "/a (2).pdf") << second.error;
     EXPECT_EQ(plain.path, dir.path() + "/README");
     EXPECT_EQ(again.path, dir.path() + "/README (1)");
-    EXPECT_EQ(dotted.path, dir.path() + "/.profile");
-    EXPECT_EQ(dotted2.path, dir.path() + "/.profile (1)");
+    EXPECT_EQ(dotted.path, dir.path() + "/_profile");
+    EXPECT_EQ(dotted2.path, dir.path() + "/_profile (1)");
     auto read = [](const std::string& path) {
         std::ifstream file(path);
         return std::string(std::istreambuf_iterator<char>(file), {});

@@ -137,6 +137,35 @@ TEST(ChatHeaders, ARelayedFileNameIsABaseName) {
               std::nullopt);
 }
 
+TEST(ChatHeaders, ARelayedFileNameNeedsNoEscapeAndAFileAlwaysHasOne) {
+    auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1796546188));
+    std::optional<std::string> none;
+    EXPECT_EQ(relayed_filename(File, "dir/a\"b.pdf", now), "a_b.pdf");
+    EXPECT_EQ(relayed_filename(File, "x" + utf8(0x202e) + "y" + utf8(0xad), now), "x_y_");
+    EXPECT_EQ(relayed_filename(File,
+                               "a\x01"
+                               "b\x7f" +
+                                   utf8(0x9f),
+                               now),
+              "a_b__");
+    EXPECT_EQ(relayed_filename(File, "Zo\u00eb.txt", now), "Zo\u00eb.txt");  // letters stay
+    EXPECT_EQ(relayed_filename(File, none, now), "file-20261206T083628Z");
+    EXPECT_EQ(relayed_filename(Image, "..", now), "image-20261206T083628Z");
+    EXPECT_EQ(relayed_filename(Voice, "x/", now), "voice-20261206T083628Z");
+    EXPECT_EQ(relayed_filename(Utf8, none, now), std::nullopt);  // a text names no file
+    EXPECT_EQ(without_escapes("\"\\\n" + utf8(0x2066)), "____");
+    for (char32_t cp : {0xad,    0x600,   0x605,   0x61c,   0x6dd,   0x70f,   0x890,   0x891,
+                        0x8e2,   0x180e,  0x200b,  0x200f,  0x202a,  0x202e,  0x2060,  0x2064,
+                        0x2066,  0x206f,  0xfeff,  0xfff9,  0xfffb,  0x110bd, 0x110cd, 0x13430,
+                        0x1343f, 0x1bca0, 0x1bca3, 0x1d173, 0x1d17a, 0xe0001, 0xe0020, 0xe007f}) {
+        EXPECT_TRUE(is_format_character(cp)) << std::hex << static_cast<unsigned>(cp);
+    }
+    for (char32_t cp :
+         {0x41, 0xac, 0xae, 0x5ff, 0x606, 0x200a, 0x2010, 0x2065, 0xfffc, 0xe0002, 0xe0080}) {
+        EXPECT_FALSE(is_format_character(cp)) << std::hex << static_cast<unsigned>(cp);
+    }
+}
+
 TEST(ChatHeaders, AFileHeaderIsBareWhereTheSeedWouldSendIt) {
     EXPECT_EQ(file_header(MessageType::File, std::nullopt, "note.txt"), "note.txt");
     EXPECT_EQ(file_header(MessageType::File, std::nullopt, "Фото.png"), "Фото.png");
@@ -211,6 +240,10 @@ TEST(ChatRules, Usernames) {
     EXPECT_NE(check_username("a" + utf8(0x85)), UsernameProblem::none);  // NEL: C1 and White_Space
     EXPECT_EQ(check_username(utf8(0x200b)), UsernameProblem::invisible);
     EXPECT_EQ(check_username("a" + utf8(0xfeff)), UsernameProblem::invisible);
+    for (char32_t c : {0xad, 0x200c, 0x200d, 0x202e, 0x2060, 0x2066, 0xe0041}) {  // category Cf
+        EXPECT_EQ(check_username("a" + utf8(c) + "b"), UsernameProblem::invisible)
+            << std::hex << static_cast<unsigned>(c);
+    }
     EXPECT_EQ(check_username("a\"b"), UsernameProblem::escaped);
     EXPECT_EQ(check_username("a\\b"), UsernameProblem::escaped);
     EXPECT_EQ(check_username("\\"), UsernameProblem::escaped);
