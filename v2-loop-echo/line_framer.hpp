@@ -5,7 +5,7 @@
 // says what is left: the start of a line whose "\n" has not come yet. The caller keeps
 // that rest at the front of its buffer and reads the next bytes in after it.
 //
-// The rules (SPEC, "The echo line protocol"):
+// The rules (the course contract, docs/contract.md, "The echo line protocol"):
 //   - a line ends with "\n"; a "\r" right before the "\n" is dropped, any other "\r" is
 //     part of the line;
 //   - a line longer than kMaxLine bytes (not counting its "\r\n" or "\n") is "too long":

@@ -1,5 +1,6 @@
-// v1's lesson "The life of a TCP connection", checked: the states it shows with `ss -tan`,
-// read here from /proc/net/tcp (and tcp6) so the tests need no `ss` binary.
+// v1's lesson "The life of a TCP connection" (docs/v1-tcp-life.md), checked: the states it
+// shows with `ss -tan`, read here from /proc/net/tcp (and tcp6) so the tests need no `ss`
+// binary.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 

@@ -1,4 +1,5 @@
-// SPEC "v1-basic-echo": one read (at most 1024 bytes), one write, close; one client at a time.
+// The course contract (docs/contract.md), "v1-basic-echo": one read (at most 1024 bytes),
+// one write, close; one client at a time.
 #include <gtest/gtest.h>
 
 #include "harness.hpp"

@@ -1,5 +1,5 @@
-// SPEC "v2-loop-echo": what v2 adds beyond the shared echo contract (tests/echo/):
-// its lockstep client, and one client at a time.
+// The course contract (docs/contract.md), "v2-loop-echo": what v2 adds beyond the shared
+// echo contract (tests/echo/): its lockstep client, and one client at a time.
 #include <gtest/gtest.h>
 
 #include "harness.hpp"

@@ -1,6 +1,6 @@
-// An expected failure (SPEC "The shared tests"): v3's concurrency check, run against v2,
-// must fail. If it passed, either v2 serves two clients at once (it must not) or the check
-// proves nothing. The failure message it got is printed, so you can read what it caught.
+// An expected failure: v3's concurrency check, run against v2, must fail. If it passed,
+// either v2 serves two clients at once (it must not) or the check proves nothing. The
+// failure message it got is printed, so you can read what it caught.
 #include <gtest/gtest.h>
 
 #include <iostream>

@@ -1,6 +1,6 @@
-// SPEC "v3-threaded", client side: v3-client prints what the server says as it comes,
-// operator lines too, while it sends the lines typed on stdin. (The client contract shared
-// with v2 and v4 is in tests/echo/.)
+// The course contract (docs/contract.md), "v3-threaded", client side: v3-client prints what
+// the server says as it comes, operator lines too, while it sends the lines typed on stdin.
+// (The client contract shared with v2 and v4 is in tests/echo/.)
 #include <gtest/gtest.h>
 
 #include "../v2/test_listener.hpp"

@@ -1,5 +1,6 @@
-// SPEC "v3-threaded", server side: the pool and its bound, the operator console, and the
-// shared stream that keeps echoes and operator lines whole. (Stopping: v3_stop_test.cpp.)
+// The course contract (docs/contract.md), "v3-threaded", server side: the pool and its
+// bound, the operator console, and the shared stream that keeps echoes and operator lines
+// whole. (Stopping: v3_stop_test.cpp.)
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/ioctl.h>

@@ -1,6 +1,7 @@
-// SPEC "v3-threaded", SIGINT/SIGTERM: stop accepting; each worker finishes the line it is
-// answering (no reply cut inside a line); every connection, served or waiting, is closed;
-// the workers are joined; exit 0 within 2 seconds, clients connected or not.
+// The course contract (docs/contract.md), "v3-threaded", SIGINT/SIGTERM: stop accepting;
+// each worker finishes the line it is answering (no reply cut inside a line); every
+// connection, served or waiting, is closed; the workers are joined; exit 0 within 2 seconds,
+// clients connected or not.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -111,8 +112,9 @@ TEST_P(V3Stop, WhileTheOperatorIsTypingExitsZero) {
 }
 
 TEST(V3StopRace, ASignalRightAfterTheListeningLineIsAGracefulStop) {
-    // SPEC "Every server": the handler is in place before `listening on` is printed, so a
-    // SIGTERM sent the moment that line is read is a graceful stop (exit 0), not a kill.
+    // The course contract (docs/contract.md), "Every server": the handler is in place before
+    // `listening on` is printed, so a SIGTERM sent the moment that line is read is a graceful
+    // stop (exit 0), not a kill.
     // Twenty tries, as a race needs.
     REQUIRE_FEATURE(v3(), Feature::GracefulStop);
     for (int attempt = 0; attempt < 20; ++attempt) {
