@@ -1,6 +1,7 @@
-// SPEC "The echo line protocol", client side: every client of v2..v4 prints each line
-// from the server as it arrives (also into a pipe), sends `exit` like any line, exits 0
-// once the server has closed, and at EOF on stdin half-closes and waits for the server.
+// docs/contract.md, "The echo line protocol", client side: every client of v2..v4 prints
+// each line from the server as it arrives (also into a pipe), sends `exit` like any line,
+// exits 0 once the server has closed, and at EOF on stdin half-closes and waits for the
+// server.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// SPEC "The echo line protocol", server side: one test per rule, run against each
+// The echo line protocol (docs/contract.md), server side: one test per rule, run against each
 // stage with the LineProtocol feature (v2, v3, v4). v1 predates the protocol: its
 // instances are visible skips.
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
-// SPEC "v5-chat", the server: login, events, relay, errors, limits, backpressure, order.
+// docs/contract.md, "v5-chat", the server: login, events, relay, errors, limits,
+// backpressure, order.
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>

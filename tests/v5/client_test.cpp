@@ -1,5 +1,5 @@
-// SPEC "v5-chat", the client: chatting through pipes, saving files safely, a failed login,
-// and the lesson's transcript (timestamps normalised).
+// docs/contract.md, "v5-chat", the client: chatting through pipes, saving files safely, a
+// failed login, and the lesson's transcript (timestamps normalised).
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>

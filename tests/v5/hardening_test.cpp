@@ -1,6 +1,6 @@
-// SPEC "v5-chat" and "Every server", the server under hostile or heavy input: no Nagle
-// delays, bad input that costs what good input costs, file names and user names that
-// cannot hide or need an escape, a login storm, and the login sweep.
+// docs/contract.md, "v5-chat" and "Every server": the server under hostile or heavy input:
+// no Nagle delays, bad input that costs what good input costs, file names and user names
+// that cannot hide or need an escape, a login storm, and the login sweep.
 #include <sys/resource.h>
 
 #include <atomic>
@@ -270,10 +270,10 @@ TEST(ChatCommandLine, SizesOutOfRangeAreExitTwoWithAShortMessage) {
 }
 
 // ------------------------------------------------------------------ a login storm
-// Disabled for now: with TCP_NODELAY every join event is its own segment, and the server
-// accepts one connection per turn of the event loop, so each newcomer's join wakes every
-// writer for one event: O(n²) system calls, and the last answers come after 5 s. It waits
-// for an accept loop that takes the whole backlog in one turn.
+// A thousand clients log in at once. Admitted one per turn of the event loop, each
+// newcomer's join would wake every writer for one event: O(n²) system calls, and the last
+// answers after 5 s. The server takes the whole backlog in one turn (Server::take_backlog),
+// so a turn's joins share one gathered write per connection.
 TEST(ChatScale, ThousandClientsLogInAtOnce) {
     REQUIRE_FEATURE(v5(), Feature::ThousandsOfClients);
     constexpr int kClients = 1000;

@@ -1,7 +1,7 @@
-// SPEC "v5-chat": the seed's own programs and ours work together. The seed's client (as
-// exact bytes, seed_client.hpp) against our server and beside our client; our client
-// against a server that behaves as the seed's does (bare login, 9-digit timestamps, no
-// close after Logout).
+// docs/contract.md, "v5-chat": the seed's own programs and ours work together. The seed's
+// client (as exact bytes, seed_client.hpp) against our server and beside our client; our
+// client against a server that behaves as the seed's does (bare login, 9-digit timestamps,
+// no close after Logout).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>

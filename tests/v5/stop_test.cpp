@@ -1,6 +1,6 @@
-// SPEC "v5-chat" Stopping, and "Every server": the broadcast shutdown, the error log, an
-// exception or a failed allocation in one connection, a signal right after `listening on`,
-// timeouts that cannot overflow.
+// docs/contract.md, "v5-chat" (stopping) and "Every server": the broadcast shutdown, the
+// error log, an exception or a failed allocation in one connection, a signal right after
+// `listening on`, timeouts that cannot overflow.
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
