@@ -72,9 +72,8 @@ int main(int argc, char** argv) {
             },
             "PORT"))
         ->default_str("7878");
-    app.add_option("--threads", options.threads, "threads running the io_context")
-        ->check(CLI::Range(1, 256))
-        ->capture_default_str();
+    course::add_number_option(app, "--threads", options.threads, 1, 256,
+                              "threads running the io_context");
     course::add_timeout_option(app, "--idle-timeout", options.idle_timeout,
                                "seconds of silence after which a client is told so and closed");
     std::uint64_t max_connections = options.max_connections;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 #include "course/address.hpp"
 #include "logger.hpp"
@@ -23,7 +24,7 @@ class Logger;
 
 struct ServerOptions {
     course::Address address{"127.0.0.1", 7878};
-    unsigned threads = 1;
+    std::uint64_t threads = 1;
     std::chrono::milliseconds idle_timeout{300'000};
     std::size_t max_connections = 10'000;  // connections served at once; more are turned away
 };

@@ -105,6 +105,17 @@ TEST(V4, TwoThousandConcurrentClientsOnTwoThreads) {
     EXPECT_TRUE(serve_concurrently(v4(), 2000, {"--threads", "2"}));
 }
 
+TEST(V4, AnOutOfRangeThreadCountIsOneShortLineNamingTheRange) {
+    for (const std::string& bad : {std::string("0"), std::string("257"), std::string(300, '9')}) {
+        ClientRun run = run_client(v4().server_path(), {"--threads", bad}, "");
+        EXPECT_EQ(run.exit_status, 2) << escape(run.err);
+        EXPECT_NE(run.err.find("--threads"), std::string::npos) << escape(run.err);
+        EXPECT_NE(run.err.find("1 to 256"), std::string::npos) << escape(run.err);
+        EXPECT_LT(run.err.size(), 200u) << escape(run.err);
+        EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << "one line: " << escape(run.err);
+    }
+}
+
 TEST(V4, SilentClientsDoNotHoldUpTheOthers) {
     auto server = Server::start(v4());
     std::vector<Connection> silent;
