@@ -76,7 +76,8 @@ asio::awaitable<void> Server::accept_connections() {
     for (;;) {
         asio::ip::tcp::endpoint peer;
         // The new socket is created on the session's executor, not on ours.
-        auto [error, socket] = co_await acceptor_.async_accept(next_session_executor(), peer, use_tuple);
+        auto [error, socket] =
+            co_await acceptor_.async_accept(next_session_executor(), peer, use_tuple);
         if (!acceptor_.is_open()) {
             co_return;  // closed by stop_on_signal: we accept no more
         }
@@ -127,10 +128,8 @@ void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& 
         if (turned_away_.allow(LogThrottle::Clock::now())) {
             auto skipped = turned_away_.take_skipped();
             logger_.report(peer, ErrorType::connection_failed,
-                           "over the connection cap ({}): turned away{}",
-                           options_.max_connections,
-                           skipped ? fmt::format(" ({} more since the last entry)", skipped)
-                                   : "");
+                           "over the connection cap ({}): turned away{}", options_.max_connections,
+                           skipped ? fmt::format(" ({} more since the last entry)", skipped) : "");
         }
         return;
     }
@@ -138,11 +137,10 @@ void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& 
                                              options_.idle_timeout);
     auto executor = session->executor();
     live_sessions_.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(executor, Session::run(std::move(session)),
-                   [this](std::exception_ptr error) {
-                       log_exception(error);
-                       live_sessions_.fetch_sub(1, std::memory_order_relaxed);
-                   });
+    asio::co_spawn(executor, Session::run(std::move(session)), [this](std::exception_ptr error) {
+        log_exception(error);
+        live_sessions_.fetch_sub(1, std::memory_order_relaxed);
+    });
 }
 
 asio::awaitable<void> Server::stop_on_signal() {

@@ -139,10 +139,8 @@ void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& 
         if (turned_away_.allow(LogThrottle::Clock::now())) {
             auto skipped = turned_away_.take_skipped();
             logger_.report(peer, ErrorType::connection_failed,
-                           "over the connection cap ({}): turned away{}",
-                           options_.max_connections,
-                           skipped ? fmt::format(" ({} more since the last entry)", skipped)
-                                   : "");
+                           "over the connection cap ({}): turned away{}", options_.max_connections,
+                           skipped ? fmt::format(" ({} more since the last entry)", skipped) : "");
         }
         return;
     }
@@ -150,11 +148,10 @@ void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& 
         std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_, settings_);
     auto executor = session->executor();
     live_sessions_.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(executor, Session::run(std::move(session)),
-                   [this](std::exception_ptr error) {
-                       log_exception(error);
-                       live_sessions_.fetch_sub(1, std::memory_order_relaxed);
-                   });
+    asio::co_spawn(executor, Session::run(std::move(session)), [this](std::exception_ptr error) {
+        log_exception(error);
+        live_sessions_.fetch_sub(1, std::memory_order_relaxed);
+    });
 }
 
 asio::awaitable<void> Server::stop_on_signal() {
