@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     message += "\n";
 
     try {
+        // [v1 step 4] Connect, send the message, half-close, print the reply until EOF.
         Socket server = Socket::connect_to(address);
         server.write_all(message);
         server.shutdown_send();  // nothing more from us; the server still answers
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
             std::cout.write(buffer, static_cast<std::streamsize>(n));
         }
         std::cout.flush();
+        // [/v1 step 4]
     } catch (const std::system_error& error) {
         std::cerr << "v1-client: " << error.what() << "\n";
         return 1;

@@ -9,6 +9,8 @@
 #include "socket.hpp"
 
 int main(int argc, char** argv) {
+    // [v1 step 1] Parse --address with common's helpers, listen there, say where, and serve.
+    // [starter] (void)argc, (void)argv;
     course::Address address{"127.0.0.1", 7878};
     CLI::App app{"v1-server: blocking echo, one read per connection, one client at a time"};
     course::add_address_option(app, address);
@@ -25,4 +27,5 @@ int main(int argc, char** argv) {
         spdlog::error("{}", error.what());  // e.g. "bind 127.0.0.1:7878: Address already in use"
         return 1;
     }
+    // [/v1 step 1]
 }

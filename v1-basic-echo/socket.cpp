@@ -65,6 +65,9 @@ Socket& Socket::operator=(Socket&& other) noexcept {
 Socket Socket::listen_on(const course::Address& address) {
     sockaddr_storage storage;
     socklen_t length = to_sockaddr(address, storage);
+    // [v1 step 1] socket(), setsockopt(SO_REUSEADDR), bind(), listen(): check each return code.
+    // [starter] (void)length;
+    // [starter] return Socket();
     Socket listener(::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (listener.fd_ < 0) {
         fail("socket");
@@ -82,11 +85,15 @@ Socket Socket::listen_on(const course::Address& address) {
         fail("listen");
     }
     return listener;
+    // [/v1 step 1]
 }
 
 Socket Socket::connect_to(const course::Address& address) {
     sockaddr_storage storage;
     socklen_t length = to_sockaddr(address, storage);
+    // [v1 step 4] socket() and connect(): the client's two calls (retry connect on EINTR).
+    // [starter] (void)length;
+    // [starter] return Socket();
     Socket connection(::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (connection.fd_ < 0) {
         fail("socket");
@@ -97,9 +104,12 @@ Socket Socket::connect_to(const course::Address& address) {
         }
     }
     return connection;
+    // [/v1 step 4]
 }
 
 Socket Socket::accept() const {
+    // [v1 step 1] accept4() the next client; on EINTR or ECONNABORTED, wait for the next one.
+    // [starter] return Socket();
     for (;;) {
         int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -111,9 +121,13 @@ Socket Socket::accept() const {
             fail("accept");
         }
     }
+    // [/v1 step 1]
 }
 
 std::size_t Socket::read_some(std::span<char> buffer) const {
+    // [v1 step 2] recv() what has arrived into buffer; retry on EINTR; 0 means the peer closed.
+    // [starter] (void)buffer;
+    // [starter] return 0;
     for (;;) {
         ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
         if (n >= 0) {
@@ -123,9 +137,12 @@ std::size_t Socket::read_some(std::span<char> buffer) const {
             fail("recv");
         }
     }
+    // [/v1 step 2]
 }
 
 void Socket::write_all(std::string_view bytes) const {
+    // [v1 step 2] send() until every byte is out, with MSG_NOSIGNAL; retry on EINTR.
+    // [starter] (void)bytes;
     while (!bytes.empty()) {
         // MSG_NOSIGNAL: a peer that has gone away gives us EPIPE, not a SIGPIPE that
         // would kill the whole server.
@@ -138,12 +155,15 @@ void Socket::write_all(std::string_view bytes) const {
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));  // a partial write: send the rest
     }
+    // [/v1 step 2]
 }
 
 void Socket::shutdown_send() const {
+    // [v1 step 4] shutdown(SHUT_WR): send our FIN; the peer can still answer.
     if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
         fail("shutdown");
     }
+    // [/v1 step 4]
 }
 
 course::Address Socket::local_address() const {

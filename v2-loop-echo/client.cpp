@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // [v2 step 6] Lockstep: send a stdin line, print its answer; at EOF half-close.
         Socket server = Socket::connect_to(address);
         LineReader replies(server);
         std::string line, reply;
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
         while (replies.next(reply)) {
             std::cout << reply << std::flush;
         }
+        // [/v2 step 6]
     } catch (const std::system_error& error) {
         if (closed_by_server(error)) {
             return 0;

@@ -12,6 +12,7 @@ constexpr std::string_view kTooLong = "error: message too long (max 1024 bytes)\
 }  // namespace
 
 void Session::run() {
+    // [v2 step 1] Read after the kept rest, feed the framer, answer, keep the new rest; to EOF.
     std::string replies;  // reused: after the first reads, answering allocates nothing
     for (;;) {
         std::size_t received = client_.read_some(std::span(buffer_).subspan(kept_));
@@ -33,19 +34,25 @@ void Session::run() {
         spdlog::info("{} closed in the middle of a line; {} bytes dropped", client_.peer_name(),
                      kept_);
     }
+    // [/v2 step 1]
 }
 
 bool Session::answer_lines(std::string& replies) {
     while (auto frame = framer_.next()) {
+        // [v2 step 4] Answer a too_long frame with kTooLong, and go on with the next frame.
         if (frame->kind == LineFramer::Frame::Kind::too_long) {
             replies += kTooLong;
-        } else if (frame->line == "exit") {
+            continue;
+        }
+        // [/v2 step 4]
+        // [v2 step 3] Answer `exit` with "bye" and return false: the lines after it go unanswered.
+        if (frame->line == "exit") {
             replies += "bye\n";
             return false;
-        } else {
-            replies += frame->line;
-            replies += '\n';
         }
+        // [/v2 step 3]
+        replies += frame->line;
+        replies += '\n';
     }
     return true;
 }
