@@ -398,6 +398,8 @@ void Client::send_file(MessageType type, const std::string& path, std::optional<
 }
 
 void Client::show(const Message& message) {
+    // [v5 step 5] Show joins, leaves, errors and text as "[12:00:00] alice: hi"; save() the files.
+    // [starter] print(printable(message.content));  // the bare content: no time, no name
     auto header = chat::parse_server_header(message.header).value_or(chat::ServerHeader{});
     std::string when = clock_of(header.timestamp);
     std::string who = visible(header.from);
@@ -424,6 +426,7 @@ void Client::show(const Message& message) {
             std::cerr << "unexpected " << chat::type_name(message.descriptor.type) << " message\n";
             return;
     }
+    // [/v5 step 5]
 }
 
 // A File, Image or Voice from someone else: saved under --save-directory (created when

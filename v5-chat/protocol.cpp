@@ -86,6 +86,8 @@ Decoded decode(std::string_view buffer, const Limits& limits) {
     }
     result.has_descriptor = true;
     result.descriptor = decode_descriptor(buffer.data());
+    // [v5 step 1] Refuse a header or content over its limit at once; else say complete or not yet.
+    // [starter] static_cast<void>(limits);
     const auto& d = result.descriptor;
     // Refuse before reading: a length field is a promise from the peer, not a fact.
     if (d.header_size > limits.max_header) {
@@ -106,6 +108,7 @@ Decoded decode(std::string_view buffer, const Limits& limits) {
             result.status = Status::complete;
         }
     }
+    // [/v5 step 1]
     return result;
 }
 

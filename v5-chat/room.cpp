@@ -7,6 +7,14 @@
 #include "course/logging.hpp"
 #include "session.hpp"
 
+// [v5 step 2] Write join (Login events both ways), leave (Logout events), find and relay.
+// [starter] bool Room::join(const std::shared_ptr<Session>& session) {
+// [starter]     session->deliver(chat::make_message(chat::MessageType::Login));  // only the answer
+// [starter]     return true;
+// [starter] }
+// [starter] void Room::leave(Session&, bool) {}
+// [starter] Session* Room::find(std::string_view) const { return nullptr; }
+// [starter] void Room::relay(const Outgoing&, Session&, Session*) {}
 bool Room::join(const std::shared_ptr<Session>& session) {
     const std::string& name = session->username();
     if (by_name_.contains(name)) {
@@ -63,3 +71,4 @@ void Room::relay(const Outgoing& message, Session& sender, Session* to) {
         member.session->deliver(message);
     }
 }
+// [/v5 step 2]

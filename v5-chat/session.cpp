@@ -63,6 +63,8 @@ void Session::turn_away(asio::ip::tcp::socket socket) {
 
 // ------------------------------------------------------------------ login
 void Session::handle_login(std::string_view header) {
+    // [v5 step 1] Take the name (login_username), refuse a bad one (check_username), join the room.
+    // [starter] static_cast<void>(header);
     static const Outgoing bad_username = chat::make_message(chat::MessageType::BadUsername);
     static const Outgoing username_exists = chat::make_message(chat::MessageType::UsernameExists);
     auto name = chat::login_username(header);
@@ -82,6 +84,7 @@ void Session::handle_login(std::string_view header) {
         return;
     }
     logged_in_.store(true, std::memory_order_relaxed);  // the login sweep leaves us alone now
+    // [/v5 step 1]
 }
 
 std::optional<std::string> Session::check_message(const chat::Descriptor& d,
@@ -108,6 +111,8 @@ chat::ServerHeader Session::relay_header(std::uint16_t type, const chat::ClientH
 
 // ------------------------------------------------------------------ refusals and errors
 void Session::refuse(std::error_code kind, const std::string& detail, const Outgoing& answer) {
+    // [v5 step 4] Spend the error budget (spent: fail, "too many errors"); log once a second.
+    // [starter] logger_.report(peer_, kind, "{}{}", detail, user_suffix());
     auto now = Clock::now();
     // A refusal is work for us (a reply, perhaps a log line) that a peer can ask for in a
     // loop. Like Redis with a client that breaks the protocol, we stop answering: past the
@@ -121,6 +126,7 @@ void Session::refuse(std::error_code kind, const std::string& detail, const Outg
         logger_.report(peer_, kind, "{}{}{}", detail, user_suffix(),
                        skipped ? fmt::format(" ({} more left out)", skipped) : "");
     }
+    // [/v5 step 4]
     deliver(answer);
     yield_due_ = true;  // as after a relay: bad input costs what good input costs
 }
@@ -140,11 +146,14 @@ void Session::fail(std::error_code kind, const std::string& error) {
 }
 
 void Session::say_goodbye() {
+    // [v5 step 4] Queue the Error "server shutting down" as the last message; the writer closes.
+    // [starter] close();  // the client learns nothing
     // The shutdown broadcast's Error is the last message: enqueue() takes it even from a
     // session that is stopping, deliver() takes nothing after it (stop_ is set).
     mark_closing();
     enqueue(chat::make_error(kShuttingDown));
     done_reading_ = true;  // the writer sends it, then closes
+    // [/v5 step 4]
 }
 
 std::string Session::user_suffix() const {

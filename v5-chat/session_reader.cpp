@@ -67,10 +67,12 @@ asio::awaitable<asio::error_code> Session::read_message() {
         co_return asio::error_code{};
     }
     const chat::Descriptor& d = decoded.descriptor;
+    // [v5 step 6] Appendix: a whole message already in the buffer takes the fast path.
     if (decoded.status == chat::Status::complete && logged_in() && chat::carries_content(d.type)) {
         co_await relay_buffered(decoded);  // the fast path
         co_return asio::error_code{};
     }
+    // [/v5 step 6]
     relay_batch();
     // (An if, not `co_await (a ? f() : g())`: GCC 12 destroys the awaitable of a conditional
     // expression twice.)
@@ -185,6 +187,7 @@ asio::awaitable<asio::error_code> Session::handle_message(const chat::Descriptor
                             bytes);
     std::memcpy(bytes + chat::descriptor_size, json.data(), header_size);  // same size: see above
     room_.relay(message, *this, header.to ? room_.find(*header.to) : nullptr);
+    yield_due_ = true;  // work for others: let them run before our next message (as a batch does)
     co_return asio::error_code{};
 }
 

@@ -19,12 +19,14 @@ void Session::deliver(const Outgoing& message) {
     if (!alive_ || stop_ != Stop::none) {
         return;
     }
+    // [v5 step 3] Over --max-queue bytes queued and not written: log a slow reader, and close().
     if (queued_bytes_ + message->size > options_.max_queue) {
         logger_.report(peer_, ErrorType::slow_reader, "over {} bytes queued and not written{}",
                        options_.max_queue, user_suffix());
         close();  // the reader sees the socket closed and leaves the room: Logout goes out
         return;
     }
+    // [/v5 step 3]
     enqueue(message);
 }
 
@@ -68,6 +70,13 @@ asio::awaitable<void> Session::write_messages() {
 }
 
 asio::awaitable<asio::error_code> Session::write_pending() {
+    // [v5 step 3] Send ALL that is queued in one async_write of a vector of buffers, no copies.
+    // [starter] Outgoing message = pending_.front();  // one message, one system call: slow
+    // [starter] pending_.erase(pending_.begin());
+    // [starter] auto [error, n] = co_await asio::async_write(
+    // [starter]     socket_, asio::buffer(message->bytes.get(), message->size), use_tuple);
+    // [starter] queued_bytes_ -= message->size;
+    // [starter] co_return error;
     // Everything queued goes out in one gather write: one system call for many messages
     // (redis does the same), and never a copy of their bytes.
     std::swap(pending_, writing_);
@@ -84,6 +93,7 @@ asio::awaitable<asio::error_code> Session::write_pending() {
     }
     writing_.clear();  // keeps its capacity: no allocation on the next round
     co_return asio::error_code{};
+    // [/v5 step 3]
 }
 
 void Session::finish_writing() {
