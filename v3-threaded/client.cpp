@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // [v3 step 6] Print the server's lines from a reader thread while main sends the stdin lines.
+    // [starter] return 1;
     // The reader: prints each line as it arrives until the server closes, then ends the
     // program, whatever the main thread is doing: it may be blocked reading stdin, and
     // nothing wakes a thread out of that. std::_Exit ends the process at once, without
@@ -104,4 +106,5 @@ int main(int argc, char** argv) {
         // The server closed while we were sending: the reader sees it too, and ends.
     }
     reader.join();  // never returns: the reader ends the process
+    // [/v3 step 6]
 }

@@ -5,6 +5,10 @@
 #include <system_error>
 #include <vector>
 
+// [v3 step 2] Keep the set of served streams under the mutex; broadcast writes outside it.
+// [starter] bool Clients::add(std::shared_ptr<SharedStream>) { return true; }
+// [starter] void Clients::remove(const std::shared_ptr<SharedStream>&) {}
+// [starter] void Clients::broadcast(std::string_view) {}
 bool Clients::add(std::shared_ptr<SharedStream> stream) {
     std::lock_guard lock(mutex_);
     if (stopping_) {
@@ -39,7 +43,10 @@ void Clients::broadcast(std::string_view bytes) {
         }
     }
 }
+// [/v3 step 2]
 
+// [v3 step 5] Refuse new clients, stop_reading() each served one, wait until the deadline.
+// [starter] void Clients::stop(std::chrono::steady_clock::time_point) {}
 void Clients::stop(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(mutex_);
     stopping_ = true;
@@ -53,3 +60,4 @@ void Clients::stop(std::chrono::steady_clock::time_point deadline) {
         }
     }
 }
+// [/v3 step 5]

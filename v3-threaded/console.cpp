@@ -17,6 +17,10 @@ constexpr std::size_t kMaxLine = 1024;
 
 }  // namespace
 
+// [v3 step 2] Read stdin in a thread; send each line as "server: LINE\n"; wake up via a pipe.
+// [starter] Console::Console(Clients& clients) : clients_(clients) {}
+// [starter] Console::~Console() = default;
+// [starter] void Console::run() {}
 Console::Console(Clients& clients) : clients_(clients) {
     if (::pipe2(wake_, O_CLOEXEC) != 0) {
         throw std::system_error(errno, std::generic_category(), "pipe2");
@@ -81,3 +85,4 @@ void Console::run() {
         }
     }
 }
+// [/v3 step 2]

@@ -24,6 +24,11 @@ constexpr std::size_t kMaxWaiting = 256;
 // How long the stop waits for each worker to finish the line it is answering.
 constexpr auto kStopGrace = std::chrono::seconds(1);
 
+// [v3 step 4] A thread that waits for SIGINT or SIGTERM with sigwait(), then calls on_stop.
+// [starter] class StopSignal {
+// [starter] public:
+// [starter]     explicit StopSignal(std::function<void()>) {}
+// [starter] };
 sigset_t stop_signals() {
     sigset_t set;
     sigemptyset(&set);
@@ -58,6 +63,7 @@ private:
     std::atomic<bool> received_ = false;
     std::thread thread_;
 };
+// [/v3 step 4]
 
 // One job of the pool: serve one client from start to end.
 void serve(Clients& clients, const std::shared_ptr<SharedStream>& client) {
@@ -82,8 +88,10 @@ void serve(Clients& clients, const std::shared_ptr<SharedStream>& client) {
 }  // namespace
 
 void block_stop_signals() {
+    // [v3 step 4] Block SIGINT and SIGTERM here: every thread started later inherits the mask.
     sigset_t set = stop_signals();
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // [/v3 step 4]
 }
 
 void serve_until_stopped(const Socket& listener, std::size_t threads) {
@@ -92,8 +100,10 @@ void serve_until_stopped(const Socket& listener, std::size_t threads) {
     ThreadPool pool(threads, kMaxWaiting);
     std::atomic<bool> stopping = false;
     StopSignal stop_signal([&] {
+        // [v3 step 4] Say we are stopping, and wake the accept() below: shutdown, not close.
         stopping = true;
         listener.shutdown_both();  // wakes the accept() below: it fails, the loop ends
+        // [/v3 step 4]
         clients.stop(std::chrono::steady_clock::now() + kStopGrace);
     });
 

@@ -5,6 +5,13 @@
 #include <algorithm>
 #include <exception>
 
+// [v3 step 1] Start the workers; execute() queues a job, work() runs jobs, the destructor joins.
+// [starter] ThreadPool::ThreadPool(std::size_t, std::size_t max_waiting)
+// [starter]     : max_waiting_(max_waiting) {}
+// [starter] ThreadPool::~ThreadPool() = default;
+// [starter] // No workers yet: each job runs right here, one client at a time, as in v2.
+// [starter] void ThreadPool::execute(Job job) { job(); }
+// [starter] void ThreadPool::work(std::size_t) {}
 ThreadPool::ThreadPool(std::size_t threads, std::size_t max_waiting) : max_waiting_(max_waiting) {
     for (std::size_t id = 0; id < std::max<std::size_t>(threads, 1); ++id) {
         workers_.emplace_back([this, id] { work(id); });
@@ -54,3 +61,4 @@ void ThreadPool::work(std::size_t id) {
         }
     }  // `job` is destroyed here, with what it captured (for us: the client's connection)
 }
+// [/v3 step 1]
