@@ -22,6 +22,7 @@ std::string where(const std::string& source, const toml::source_region& region) 
            std::to_string(region.begin.column);
 }
 
+// [v6 step 1] Read one key of each kind (string, positive, address, range) or throw a KeyError.
 // One problem with one key: thrown, caught in parse_config, turned into the error.
 struct KeyError {
     std::string message;
@@ -80,6 +81,7 @@ std::uint64_t get_in_range(const toml::node& node, std::string_view key, std::ui
     }
     return static_cast<std::uint64_t>(*value);
 }
+// [/v6 step 1]
 
 }  // namespace
 
@@ -133,6 +135,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
     }
 
     Config config;
+    // [v6 step 1] Set each known key, checked, naming file:line; warn of an unknown key.
     try {
         for (auto&& [key, node] : table) {
             auto name = key.str();
@@ -203,6 +206,7 @@ ConfigResult parse_config(std::string_view text, const std::string& source) {
         result.warnings.clear();
         return result;
     }
+    // [/v6 step 1]
     result.config = std::move(config);
     return result;
 }

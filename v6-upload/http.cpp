@@ -37,6 +37,7 @@ const auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 // each answered head leaves the buffer, so pipelined requests may total any size.
 constexpr std::size_t kMaxHead = 8 * 1024;
 
+// [v6 step 4] Parse a request head (RFC 9112), write a response head, open a regular file.
 struct Request {
     std::string_view method;
     std::string_view path;  // the target without its ?query
@@ -230,6 +231,7 @@ void open_regular_file(const std::filesystem::path& path, File& file) {
         file.fd = -1;
     }
 }
+// [/v6 step 4]
 
 }  // namespace
 
@@ -265,11 +267,13 @@ void HttpServer::start() {
 }
 
 void HttpServer::stop() {
+    // [v6 step 6] Close the acceptor and every connection's socket: their coroutines end.
     asio::error_code ignored;
     acceptor_.close(ignored);
     for (auto* connection : open_) {
         connection->socket.close(ignored);  // its coroutine's pending wait ends, and so does it
     }
+    // [/v6 step 6]
 }
 
 void HttpServer::enter_idle(Connection& connection) {
@@ -311,6 +315,12 @@ asio::awaitable<void> HttpServer::accept_connections() {
     }
 }
 
+// [v6 step 5] At the cap close the longest-idle connection (or say 503); budget refusals.
+// [starter] void HttpServer::make_room_or_turn_away(tcp::socket& socket) {
+// [starter]     asio::error_code ignored;
+// [starter]     socket.close(ignored);  // turned away without a word, even when others idle
+// [starter] }
+// [starter] bool HttpServer::refused(Connection&, int, std::string_view) { return true; }
 void HttpServer::make_room_or_turn_away(tcp::socket& socket) {
     asio::error_code ignored;
     if (!idle_.empty()) {
@@ -348,7 +358,12 @@ bool HttpServer::refused(Connection& connection, int status, std::string_view de
     }
     return connection.refusals.spend(now);
 }
+// [/v6 step 5]
 
+// [v6 step 4] Serve each request's head within its deadline: GET/HEAD of an upload, else 404.
+// [starter] asio::awaitable<void> HttpServer::serve(tcp::socket, tcp::endpoint) {
+// [starter]     co_return;  // the connection closes unanswered
+// [starter] }
 asio::awaitable<bool> HttpServer::send(tcp::socket& socket, asio::steady_timer& deadline,
                                        const std::string& head, int fd, std::uint64_t size) {
     deadline.expires_after(request_timeout_);
@@ -523,3 +538,4 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint peer) 
     open_.erase(&connection);
     s.close(ignored);
 }
+// [/v6 step 4]

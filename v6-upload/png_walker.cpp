@@ -7,6 +7,7 @@
 
 namespace {
 
+// [v6 step 3] Add the 8 signature bytes, a big-endian reader and a test for a letter.
 constexpr unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 constexpr std::uint64_t kIendSize = 12;  // length 0, "IEND", CRC
 
@@ -16,6 +17,7 @@ std::uint32_t big_endian(const unsigned char* p) {
 }
 
 bool is_letter(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+// [/v6 step 3]
 
 }  // namespace
 
@@ -28,6 +30,12 @@ PngWalker::Status PngWalker::fail(std::string reason) {
     return status_;
 }
 
+// [v6 step 3] Walk signature, then chunks (length, type, data, CRC-32) to IEND; refuse early.
+// [starter] PngWalker::Status PngWalker::feed(std::span<const std::byte> bytes) {
+// [starter]     total_ += bytes.size();  // every byte taken, the file never complete
+// [starter]     used_ = bytes.size();
+// [starter]     return status_;
+// [starter] }
 // The 8 bytes of length and type are in small_: check them before any data is accepted.
 void PngWalker::header_complete() {
     length_ = big_endian(small_);
@@ -136,3 +144,4 @@ PngWalker::Status PngWalker::feed(std::span<const std::byte> bytes) {
     // that is fine: the CRC comes with the next slice.
     return status_;
 }
+// [/v6 step 3]

@@ -84,6 +84,8 @@ void Session::turn_away(asio::ip::tcp::socket socket) {
 }
 
 asio::awaitable<void> Session::serve() {
+    // [v6 step 2] Read slices into buffer_, walk them, write what belongs to the file; answer.
+    // [starter] co_return;
     try {
         TempFile file(settings_.data_dir);  // unnamed until commit(): no partial file, ever
         PngWalker walker(settings_.max_upload_bytes);
@@ -129,6 +131,7 @@ asio::awaitable<void> Session::serve() {
         logger_.report(Logger::peer_name(peer_), ErrorType::storage_failed, error.what());
         answer_ = kCouldNotStore;
     }
+    // [/v6 step 2]
 }
 
 void Session::refuse(std::error_code kind, const std::string& reason, std::string_view answer) {

@@ -13,6 +13,7 @@
 
 namespace {
 
+// [v6 step 2] Draw a name: the UTC time and 64 bits from getrandom(), then ".png".
 std::system_error os_error(const std::string& what) {
     return std::system_error(errno, std::generic_category(), what);
 }
@@ -40,6 +41,7 @@ std::string final_name() {
                   static_cast<unsigned long long>(random_bits()));
     return name;
 }
+// [/v6 step 2]
 
 bool all_of_class(std::string_view text, bool (*accept)(char)) {
     for (char c : text) {
@@ -62,6 +64,11 @@ bool is_upload_name(std::string_view name) {
            all_of_class(name.substr(17, 16), is_hex) && name.substr(33) == ".png";
 }
 
+// [v6 step 2] Write TempFile: open(data_dir, O_TMPFILE), write() it all, name it with linkat().
+// [starter] TempFile::TempFile(const std::filesystem::path& data_dir) : data_dir_(data_dir) {}
+// [starter] TempFile::~TempFile() = default;
+// [starter] void TempFile::write(std::span<const std::byte>) {}
+// [starter] std::string TempFile::commit() { return {}; }
 TempFile::TempFile(const std::filesystem::path& data_dir) : data_dir_(data_dir) {
     // O_TMPFILE: a file in data_dir's file system with no name in any directory. It needs
     // a file system that supports it (ext4, xfs, btrfs, tmpfs ... not every NFS).
@@ -117,3 +124,4 @@ std::string TempFile::commit() {
         }
     }
 }
+// [/v6 step 2]
