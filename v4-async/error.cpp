@@ -9,6 +9,8 @@ public:
     const char* name() const noexcept override { return "server"; }
 
     std::string message(int value) const override {
+        // [v4 step 5] Name each ErrorType the way the log shows it ("timeout", "message too long").
+        // [starter] return "error " + std::to_string(value);
         switch (static_cast<ErrorType>(value)) {
             case ErrorType::connection_failed: return "connection failed";
             case ErrorType::timeout: return "timeout";
@@ -19,6 +21,7 @@ public:
             case ErrorType::too_many_errors: return "too many errors";
         }
         return "unknown error " + std::to_string(value);
+        // [/v4 step 5]
     }
 };
 

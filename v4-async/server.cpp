@@ -59,6 +59,8 @@ void Server::start() {
 }
 
 asio::any_io_executor Server::next_session_executor() {
+    // [v4 step 2] On several threads, give each session a strand of its own (asio::make_strand).
+    // [starter] return io_.get_executor();
     // One thread: the io_context itself; nothing can run concurrently, a strand would only
     // cost. Several threads: a strand per session, so its handlers (its coroutine, a
     // stop() posted by the sweep) never run at the same time on two threads.
@@ -66,6 +68,7 @@ asio::any_io_executor Server::next_session_executor() {
         return io_.get_executor();
     }
     return asio::make_strand(io_);
+    // [/v4 step 2]
 }
 
 asio::awaitable<void> Server::accept_connections() {
@@ -120,6 +123,7 @@ void Server::take_backlog() {
 }
 
 void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer) {
+    // [v4 step 2] At the cap (live_sessions_), Session::turn_away the newcomer, log it, return.
     if (live_sessions_.load(std::memory_order_relaxed) >= options_.max_connections) {
         // Over the cap: accepted all the same, told so and closed at once. Left in the
         // backlog it would wait there for nothing, its client believing it is connected.
@@ -133,6 +137,7 @@ void Server::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& 
         }
         return;
     }
+    // [/v4 step 2]
     auto session = std::make_shared<Session>(std::move(socket), peer, shutdown_, logger_,
                                              options_.idle_timeout);
     auto executor = session->executor();
@@ -178,6 +183,8 @@ asio::awaitable<void> Server::stop_on_signal() {
 }
 
 asio::awaitable<void> Server::sweep_idle_sessions() {
+    // [v4 step 4] Each period, stop(Stop::idle) sessions silent too long; abort() slow goodbyes.
+    // [starter] co_return;
     // One timer for all sessions, not one per session reset on every read: each read just
     // stores the time (Session::heard), and this sweep compares. A timeout fires up to one
     // period late; the period is a quarter of the timeout, at most a second.
@@ -198,4 +205,5 @@ asio::awaitable<void> Server::sweep_idle_sessions() {
             }
         });
     }
+    // [/v4 step 4]
 }

@@ -77,6 +77,8 @@ void Session::turn_away(asio::ip::tcp::socket socket) {
 }
 
 asio::awaitable<void> Session::serve() {
+    // [v4 step 1] Loop: co_await a read, answer its lines with echo_.answer, send(), keep_rest().
+    // [starter] co_return;
     asio::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // answers leave at once
     socket_.non_blocking(true, ignored);  // lets send() try a plain write() first
@@ -118,9 +120,13 @@ asio::awaitable<void> Session::serve() {
         }
         keep_rest(answer);
     }
+    // [/v4 step 1]
 }
 
 asio::awaitable<bool> Session::send(std::size_t size) {
+    // [v4 step 6] Try one plain write_some() first; co_await async_write only for what is left.
+    // [starter] auto [error, sent] =
+    // [starter]     co_await asio::async_write(socket_, asio::buffer(buffer_, size), use_tuple);
     // Most of the time the kernel's send buffer has room: one plain non-blocking write()
     // and we are done, without suspending the coroutine at all.
     asio::error_code error;
@@ -134,6 +140,7 @@ asio::awaitable<bool> Session::send(std::size_t size) {
         sent += more;
         error = write_error;
     }
+    // [/v4 step 6]
     if (sent == size) {
         co_return true;
     }
@@ -150,6 +157,9 @@ asio::awaitable<bool> Session::send(std::size_t size) {
 }
 
 asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
+    // [v4 step 3] Write the replies a stop cut short, then last_line, in one write; then drain().
+    // [starter] (void)last_line;
+    // [starter] co_return;
     mark_closing();
     // Whatever replies a stop interrupted go first, then the last line: no line is cut.
     std::array<asio::const_buffer, 2> goodbye{
@@ -165,6 +175,7 @@ asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
     } else {
         co_await drain();  // the client may still be sending: no reset for it
     }
+    // [/v4 step 3]
 }
 
 asio::awaitable<void> Session::drain() {
@@ -211,6 +222,9 @@ void Session::keep_rest(const LineEcho::Answer& answer) {
 bool Session::refused(unsigned count) {
     // Each refusal costs the same as an echo (one reply in the same write), and spends from
     // the budget. The log gets one entry a second at most, with how many were left out.
+    // [v4 step 5] Spend one refusal per too-long line from errors_; log them, throttled.
+    // [starter] (void)count;
+    // [starter] return true;
     auto now = Clock::now();
     bool within_budget = true;
     for (unsigned i = 0; i < count; ++i) {
@@ -222,9 +236,12 @@ bool Session::refused(unsigned count) {
         }
     }
     return within_budget;
+    // [/v4 step 5]
 }
 
 void Session::stop(Stop why) {
+    // [v4 step 3] On the session's executor: record why, mark_closing(), cancel the socket.
+    // [starter] (void)why;
     asio::post(socket_.get_executor(), [self = shared_from_this(), why] {
         asio::error_code ignored;
         if (self->stop_ == Stop::none) {
@@ -235,6 +252,7 @@ void Session::stop(Stop why) {
             self->socket_.close(ignored);  // draining after `bye`: no need to wait at shutdown
         }
     });
+    // [/v4 step 3]
 }
 
 void Session::abort() {

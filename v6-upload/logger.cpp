@@ -28,6 +28,8 @@ std::string Logger::peer_name(const asio::ip::tcp::endpoint& peer) {
 }
 
 void Logger::write(std::string_view peer, std::error_code kind, std::string_view detail) {
+    // [v4 step 5] Append the entry to the log file too (file_), not only to stderr.
     file_->warn("[{}] {}: {}", peer, kind.message(), detail);
+    // [/v4 step 5]
     spdlog::warn("[{}] {}: {}", peer, kind.message(), detail);
 }

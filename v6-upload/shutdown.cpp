@@ -46,9 +46,11 @@ void Shutdown::leave(Session& session) {
 void Shutdown::begin() {
     std::lock_guard lock(mutex_);  // one lock for both: no session can join in between
     stopping_ = true;
+    // [v4 step 3] The broadcast: tell every session in the list to stop(Session::Stop::shutdown).
     for (Session* s = head_; s != nullptr; s = s->next_) {
         s->stop(Session::Stop::shutdown);  // only posts to the session's executor: quick
     }
+    // [/v4 step 3]
     if (size_ == 0) {
         asio::post(all_left_.get_executor(), [this] { all_left_.cancel(); });
     }
