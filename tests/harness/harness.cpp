@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -31,25 +32,27 @@ int remaining_ms(Clock::time_point deadline) {
 
 }  // namespace
 
+// One byte as a C string literal writes it: '\n' -> "\\n", 0x00 -> "\\x00".
+std::string escape_byte(unsigned char c) {
+    switch (c) {
+        case '\n': return "\\n";
+        case '\r': return "\\r";
+        case '\t': return "\\t";
+        case '\\': return "\\\\";
+        case '"': return "\\\"";
+        default:
+            if (c < 0x20 || c >= 0x7f) {
+                char hex[5];
+                std::snprintf(hex, sizeof hex, "\\x%02x", c);
+                return hex;
+            }
+            return std::string(1, static_cast<char>(c));
+    }
+}
+
 std::string escape(std::string_view bytes, size_t max_shown) {
     std::string out;
-    auto put = [&out](unsigned char c) {
-        switch (c) {
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\\': out += "\\\\"; break;
-            case '"': out += "\\\""; break;
-            default:
-                if (c < 0x20 || c >= 0x7f) {
-                    char hex[5];
-                    std::snprintf(hex, sizeof hex, "\\x%02x", c);
-                    out += hex;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    };
+    auto put = [&out](unsigned char c) { out += escape_byte(c); };
     if (bytes.size() <= max_shown) {
         for (unsigned char c : bytes)
             put(c);
@@ -61,6 +64,118 @@ std::string escape(std::string_view bytes, size_t max_shown) {
             put(c);
     }
     return "\"" + out + "\"";
+}
+
+namespace {
+
+// How failure messages show bytes. A terminal is 80 to 100 columns wide: long escaped
+// text is broken into quoted pieces (as C joins "ab" "cd"), and expected and received are
+// shown as a window around their first difference, so that a caret can point at it.
+constexpr size_t kTextColumns = 76;    // escaped text per line
+constexpr size_t kLeadColumns = 40;    // escaped text shown before the first difference
+constexpr size_t kSentShown = 300;     // the last bytes a connection sent, in its failures
+constexpr size_t kStderrShown = 4000;  // the last bytes of the server's stderr
+
+std::string escape_at(std::string_view bytes, size_t i) {
+    return escape_byte(static_cast<unsigned char>(bytes[i]));
+}
+
+// `bytes` escaped as quoted pieces of at most kTextColumns, one per line after `indent`.
+std::string wrapped(std::string_view bytes, size_t indent) {
+    std::string out = "\"";
+    size_t columns = 0;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        std::string e = escape_at(bytes, i);
+        if (columns + e.size() > kTextColumns) {
+            out += "\"\n" + std::string(indent, ' ') + "\"";
+            columns = 0;
+        }
+        out += e;
+        columns += e.size();
+    }
+    return out + "\"";
+}
+
+// The first kSentShown bytes, wrapped after an indent of 2, and how many more there are.
+std::string first_bytes(std::string_view bytes) {
+    std::string shown = wrapped(bytes.substr(0, kSentShown), 2);
+    if (bytes.size() > kSentShown) {
+        shown += "...(" + std::to_string(bytes.size() - kSentShown) + " more bytes)";
+    }
+    return shown;
+}
+
+// Where to start showing `bytes` so that byte `at` comes after at most kLeadColumns.
+size_t window_start(std::string_view bytes, size_t at) {
+    size_t from = at;
+    size_t columns = 0;
+    while (from > 0 && columns + escape_at(bytes, from - 1).size() <= kLeadColumns) {
+        columns += escape_at(bytes, from - 1).size();
+        --from;
+    }
+    return from;
+}
+
+// bytes[from...] escaped on one line; "..." marks what is cut at either end.
+std::string window(std::string_view bytes, size_t from) {
+    std::string out = from > 0 ? "...\"" : "\"";
+    size_t i = from;
+    for (size_t columns = 0; i < bytes.size(); ++i) {
+        std::string e = escape_at(bytes, i);
+        if (columns + e.size() > kTextColumns) {
+            break;
+        }
+        out += e;
+        columns += e.size();
+    }
+    out += "\"";
+    if (i < bytes.size()) {
+        out += "...(" + std::to_string(bytes.size() - i) + " more bytes)";
+    }
+    return out;
+}
+
+// The column of byte `at` in window(bytes, from).
+size_t column_in_window(std::string_view bytes, size_t from, size_t at) {
+    size_t column = from > 0 ? 4 : 1;  // `..."` or `"`
+    for (size_t i = from; i < at; ++i) {
+        column += escape_at(bytes, i).size();
+    }
+    return column;
+}
+
+}  // namespace
+
+// The answer a connection got against the one a test expected, the first difference
+// marked:
+//   expected  "hello\n"
+//   received  "hello\r\n"
+//                   ^ byte 5 differs: expected '\n', received '\r'
+std::string mark_difference(std::string_view expected, std::string_view received) {
+    size_t same = 0;
+    while (same < received.size() && same < expected.size() && received[same] == expected[same]) {
+        ++same;
+    }
+    size_t from = window_start(expected, same);  // the bytes before `same` are the same
+    std::string at = "byte " + std::to_string(same);
+    std::string note;
+    if (same < received.size() && same < expected.size()) {
+        note = at + " differs: expected '" + escape_at(expected, same) + "', received '" +
+               escape_at(received, same) + "'";
+    } else if (same < received.size()) {
+        note = at + " and on were not expected";
+    } else if (same < expected.size()) {
+        note = at + " and on never came";
+    } else {
+        note = "the same bytes";
+    }
+    const std::string label_expected = "  expected  ";
+    const std::string label_received = "  received  ";
+    size_t column = label_received.size() + column_in_window(received, from, same);
+    std::string caret = std::string(column, ' ') + "^";
+    caret += column + note.size() + 2 <= kTextColumns + 20 ? " " + note : "\n  " + note;
+    return label_expected + window(expected, from) + "\n" + label_received +
+           window(received, from) + "\n" + caret;
 }
 
 // ---------------------------------------------------------------- Server
@@ -103,8 +218,24 @@ std::unique_ptr<Server> Server::start(const Stage& stage, ServerOptions options)
 std::string Server::describe() const {
     std::ostringstream out;
     out << "--- " << stage_.id << " server " << process_->path() << " (pid " << process_->pid()
-        << ") stderr ---\n"
-        << process_->stderr_text() << "--- end of stderr ---";
+        << ") stderr";
+    std::string text = process_->stderr_text();
+    if (text.empty()) {
+        out << ": empty ---";
+        return out.str();
+    }
+    // The last lines: where a crash or a refusal shows. A chatty server's first megabyte
+    // would bury the failure above it.
+    if (text.size() > kStderrShown) {
+        size_t cut = text.find('\n', text.size() - kStderrShown);
+        cut = cut == std::string::npos ? text.size() - kStderrShown : cut + 1;
+        out << ", its last " << text.size() - cut << " of " << text.size() << " bytes";
+        text.erase(0, cut);
+    }
+    if (!text.ends_with('\n')) {
+        text += '\n';
+    }
+    out << " ---\n" << text << "--- end of stderr ---";
     return out.str();
 }
 
@@ -126,7 +257,7 @@ std::optional<Connection> Server::try_connect(std::string name,
     return connection;
 }
 
-std::optional<int> Server::stop(int signal_number, std::chrono::milliseconds deadline) {
+ExitStatus Server::stop(int signal_number, std::chrono::milliseconds deadline) {
     process_->send_signal(signal_number);
     return process_->wait_exit(deadline_in(deadline));
 }
@@ -186,7 +317,9 @@ Connection::Connection(Connection&& other) noexcept
       server_(other.server_),
       buffer_(std::move(other.buffer_)),
       eof_(other.eof_),
-      error_(std::move(other.error_)) {}
+      error_(std::move(other.error_)),
+      sent_tail_(std::move(other.sent_tail_)),
+      sent_total_(other.sent_total_) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -197,6 +330,8 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         buffer_ = std::move(other.buffer_);
         eof_ = other.eof_;
         error_ = std::move(other.error_);
+        sent_tail_ = std::move(other.sent_tail_);
+        sent_total_ = other.sent_total_;
     }
     return *this;
 }
@@ -208,8 +343,32 @@ std::string Connection::label() const {
            "']";
 }
 
-testing::AssertionResult Connection::failure(const std::string& what) const {
+std::string Connection::sent_summary() const {
+    const std::string label = "  sent      ";
+    if (sent_total_ == 0) {
+        return label + "nothing";
+    }
+    std::string before;
+    if (sent_total_ > sent_tail_.size()) {
+        before = "(" + std::to_string(sent_total_ - sent_tail_.size()) + " bytes before) ...\n" +
+                 std::string(label.size(), ' ');
+    }
+    return label + before + wrapped(sent_tail_, label.size());
+}
+
+void Connection::remember_sent(std::string_view bytes) {
+    sent_total_ += bytes.size();
+    sent_tail_ += bytes.substr(bytes.size() > kSentShown ? bytes.size() - kSentShown : 0);
+    if (sent_tail_.size() > kSentShown) {
+        sent_tail_.erase(0, sent_tail_.size() - kSentShown);
+    }
+}
+
+testing::AssertionResult Connection::failure(const std::string& what, bool show_sent) const {
     auto result = testing::AssertionFailure() << label() << " " << what;
+    if (show_sent) {
+        result << "\n" << sent_summary();
+    }
     if (server_) {
         result << "\n" << server_->describe();
     }
@@ -223,6 +382,7 @@ testing::AssertionResult Connection::send(std::string_view bytes,
     while (!bytes.empty()) {
         ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (n > 0) {
+            remember_sent(bytes.substr(0, static_cast<size_t>(n)));
             bytes.remove_prefix(static_cast<size_t>(n));
             continue;
         }
@@ -231,8 +391,10 @@ testing::AssertionResult Connection::send(std::string_view bytes,
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             pollfd p{fd_, POLLOUT, 0};
             if (poll(&p, 1, remaining_ms(until)) <= 0) {
-                return failure("could not send " + std::to_string(bytes.size()) + " of " +
-                               std::to_string(total) + " bytes before the deadline");
+                return failure("could not send the last " + std::to_string(bytes.size()) + " of " +
+                               std::to_string(total) + " bytes within " +
+                               seconds_text(deadline_scale(deadline)) +
+                               " (the server does not read them)");
             }
             continue;
         }
@@ -244,7 +406,11 @@ testing::AssertionResult Connection::send(std::string_view bytes,
 
 size_t Connection::send_some(std::string_view bytes) {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    return n > 0 ? static_cast<size_t>(n) : 0;
+    if (n <= 0) {
+        return 0;
+    }
+    remember_sent(bytes.substr(0, static_cast<size_t>(n)));
+    return static_cast<size_t>(n);
 }
 
 bool Connection::fill(Clock::time_point deadline) {
@@ -289,20 +455,17 @@ testing::AssertionResult Connection::expect_bytes(std::string_view expected,
         buffer_.erase(0, expected.size());
         return testing::AssertionSuccess();
     }
-    size_t same = 0;
-    while (same < buffer_.size() && same < expected.size() && buffer_[same] == expected[same]) {
-        ++same;
-    }
-    std::string how;
-    if (same < buffer_.size()) {
-        how = " (they differ from byte " + std::to_string(same) + " on)";
-    } else if (eof_) {
-        how = error_.empty() ? " (then the server closed)"
-                             : " (then the connection failed: " + error_ + ")";
-    } else {
-        how = " (then nothing more before the deadline)";
-    }
-    return failure("expected " + escape(expected) + "\n  received " + escape(buffer_) + how);
+    // What went wrong in one line, then the bytes: sent, expected, received.
+    bool other_bytes = buffer_.size() > 0 && !std::string_view(expected).starts_with(buffer_);
+    std::string then = !eof_ ? "nothing more came within " + seconds_text(deadline_scale(deadline))
+                       : error_.empty() ? "the server closed the connection"
+                                        : "the connection failed (" + error_ + ")";
+    std::string what = other_bytes ? "received other bytes than expected"
+                       : buffer_.empty()
+                           ? "expected an answer, but " + then
+                           : "received only " + std::to_string(buffer_.size()) + " of the " +
+                                 std::to_string(expected.size()) + " bytes expected, then " + then;
+    return failure(what + "\n" + sent_summary() + "\n" + mark_difference(expected, buffer_), false);
 }
 
 testing::AssertionResult Connection::expect_line(std::string_view line,
@@ -315,10 +478,12 @@ testing::AssertionResult Connection::expect_eof(std::chrono::milliseconds deadli
     while (buffer_.empty() && fill(until)) {
     }
     if (!buffer_.empty()) {
-        return failure("expected the server to close, received " + escape(buffer_));
+        return failure("expected the server to close the connection, but received\n  " +
+                       first_bytes(buffer_));
     }
     if (!eof_) {
-        return failure("expected the server to close; it stayed open past the deadline");
+        return failure("expected the server to close the connection; it was still open after " +
+                       seconds_text(deadline_scale(deadline)));
     }
     return testing::AssertionSuccess();
 }
@@ -328,7 +493,7 @@ testing::AssertionResult Connection::expect_silence(std::chrono::milliseconds qu
     while (buffer_.empty() && fill(until)) {
     }
     if (!buffer_.empty()) {
-        return failure("expected no answer yet, received " + escape(buffer_));
+        return failure("expected no answer yet, but received\n  " + first_bytes(buffer_));
     }
     if (eof_) {
         return failure("expected the connection to stay open and silent; the server closed it");
@@ -412,8 +577,10 @@ std::uint16_t port_of(int fd, bool peer) {
     socklen_t length = sizeof address;
     int got = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length)
                    : getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    if (got != 0) return 0;
-    if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in&>(address).sin_port);
+    if (got != 0)
+        return 0;
+    if (address.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<sockaddr_in&>(address).sin_port);
     if (address.ss_family == AF_INET6)
         return ntohs(reinterpret_cast<sockaddr_in6&>(address).sin6_port);
     return 0;
@@ -425,7 +592,8 @@ std::optional<bool> server_side_nodelay(pid_t pid, const Connection& c) {
     std::uint16_t ours = port_of(c.fd(), false);
     int process = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     if (process < 0 || ours == 0) {
-        if (process >= 0) ::close(process);
+        if (process >= 0)
+            ::close(process);
         return std::nullopt;
     }
     std::optional<bool> answer;
@@ -434,14 +602,17 @@ std::optional<bool> server_side_nodelay(pid_t pid, const Connection& c) {
          std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
         int number = std::atoi(entry.path().filename().c_str());
         int copy = static_cast<int>(syscall(SYS_pidfd_getfd, process, number, 0));
-        if (copy < 0) continue;
+        if (copy < 0)
+            continue;
         if (port_of(copy, true) == ours) {
             int on = 0;
             socklen_t length = sizeof on;
-            if (getsockopt(copy, IPPROTO_TCP, TCP_NODELAY, &on, &length) == 0) answer = on != 0;
+            if (getsockopt(copy, IPPROTO_TCP, TCP_NODELAY, &on, &length) == 0)
+                answer = on != 0;
         }
         ::close(copy);
-        if (answer) break;
+        if (answer)
+            break;
     }
     ::close(process);
     return answer;
@@ -482,8 +653,216 @@ ClientRun run_client(const std::string& path, const std::vector<std::string>& ar
     ClientRun run;
     run.out = client.read_stdout_to_end(until);
     run.exit_status = client.wait_exit(until);
+    if (!run.exit_status.has_value()) {  // say the whole wait, not what was left of it
+        run.exit_status = ExitStatus::still_running(deadline_scale(deadline));
+    }
     run.err = client.stderr_text();
     return run;
+}
+
+// ---------------------------------------------------------------- learner reports
+
+namespace {
+
+// A test's failures as a learner reads them: each message with its file:line, in order,
+// and none of GoogleTest's own lines. `./course test vN --step K` shows this file instead
+// of the test program's output.
+class LearnerReport : public testing::EmptyTestEventListener {
+public:
+    explicit LearnerReport(std::string directory) : directory_(std::move(directory)) {}
+
+    void OnTestStart(const testing::TestInfo&) override { failures_.clear(); }
+
+    void OnTestPartResult(const testing::TestPartResult& result) override {
+        if (result.failed()) {
+            failures_.push_back(where(result) + learner_text(result.message()));
+        }
+    }
+
+    void OnTestEnd(const testing::TestInfo& test) override {
+        if (!test.result()->Failed()) {
+            return;
+        }
+        // The name as ctest shows it, less its "vN." prefix: "Stages/EchoServer.X/v2".
+        std::string name = std::string(test.test_suite_name()) + "." + test.name();
+        std::replace(name.begin(), name.end(), '/', '_');
+        std::error_code ignored;
+        std::filesystem::create_directories(directory_, ignored);
+        std::ofstream out(directory_ + "/" + name + ".txt");
+        out << without_repeated_stderr(failures_);
+    }
+
+private:
+    // "tests/echo/echo_server_test.cpp:74:\n", the path from the course's root.
+    static std::string where(const testing::TestPartResult& result) {
+        if (result.file_name() == nullptr) {
+            return "";
+        }
+        std::string file = result.file_name();
+        if (auto tests = file.rfind("tests/"); tests != std::string::npos) {
+            file.erase(0, tests);
+        }
+        return file + ":" + std::to_string(result.line_number()) + ":\n";
+    }
+
+    // The same server stderr under every failure of a test says nothing new the second
+    // time: later copies become one line.
+    static std::string without_repeated_stderr(const std::vector<std::string>& failures) {
+        std::vector<std::string> seen;
+        std::string report;
+        for (std::string failure : failures) {
+            size_t start = failure.find("\n--- ");
+            size_t end = failure.find("--- end of stderr ---", start);
+            if (start != std::string::npos && end != std::string::npos) {
+                end += std::strlen("--- end of stderr ---");
+                std::string block = failure.substr(start, end - start);
+                if (std::find(seen.begin(), seen.end(), block) != seen.end()) {
+                    failure.replace(start, end - start, "\n(the server's stderr: as above)");
+                } else {
+                    seen.push_back(block);
+                }
+            }
+            report += (report.empty() ? "" : "\n") + failure + "\n";
+        }
+        return report;
+    }
+
+    std::string directory_;
+    std::vector<std::string> failures_;
+};
+
+// Splits "a\nb" into lines.
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+// "Value of: c.expect_line(\"hi\")\n  Actual: false (MESSAGE)\nExpected: true\nMORE":
+// the harness's MESSAGE and the test's MORE are what a learner needs.
+bool unwrap_boolean(std::string& text) {
+    const std::string value_of = "Value of: ";
+    size_t actual = text.find("\n  Actual: ");
+    if (!text.starts_with(value_of) || actual == std::string::npos) {
+        return false;
+    }
+    std::string expression = text.substr(value_of.size(), actual - value_of.size());
+    std::string rest = text.substr(actual + std::strlen("\n  Actual: "));
+    bool has_message = rest.starts_with("false (") || rest.starts_with("true (");
+    const std::string before_expected = has_message ? ")\nExpected: " : "\nExpected: ";
+    size_t end = rest.find(before_expected);
+    if (end == std::string::npos) {
+        return false;
+    }
+    size_t open = rest.find(" (");
+    std::string message = has_message ? rest.substr(open + 2, end - open - 2) : "";
+    size_t value_start = end + before_expected.size();
+    size_t value_end = rest.find('\n', value_start);
+    std::string expected = rest.substr(value_start, value_end - value_start);
+    std::string more = value_end == std::string::npos ? "" : rest.substr(value_end);
+    text = (has_message ? message : "expected " + expression + " to be " + expected) + more;
+    return true;
+}
+
+// "Expected equality of these values:\n  a\n    Which is: 1\n  b" ->
+// "expected: a == b\n  actual: 1": the comparison first, then the value(s) it found
+// ("  a: 1\n  b: 2" when both sides are more than their own text).
+void rewrite_equality(std::string& text) {
+    const std::string header = "Expected equality of these values:";
+    if (!text.starts_with(header)) {
+        return;
+    }
+    std::vector<std::string> lines = lines_of(text);
+    std::vector<std::string> sides;                           // the two expressions
+    std::vector<std::pair<std::string, std::string>> values;  // sides that are not their value
+    size_t i = 1;
+    for (; i < lines.size() && sides.size() < 2; ++i) {
+        if (!lines[i].starts_with("  ") || lines[i].starts_with("    ")) {
+            break;
+        }
+        sides.push_back(lines[i].substr(2));
+        const std::string which = "    Which is: ";
+        if (i + 1 < lines.size() && lines[i + 1].starts_with(which)) {
+            std::string value = lines[i + 1].substr(which.size());
+            if (value != sides.back()) {  // else it only repeats the expression
+                values.emplace_back(sides.back(), value);
+            }
+            ++i;
+        }
+    }
+    if (sides.size() != 2) {
+        return;
+    }
+    std::string out = "expected: " + sides[0] + " == " + sides[1];
+    if (values.size() == 1) {
+        out += "\n  actual: " + values[0].second;
+    } else {
+        for (const auto& [side, value] : values) {
+            out += "\n  " + side + ": " + value;
+        }
+    }
+    for (; i < lines.size(); ++i) {
+        out += "\n" + lines[i];
+    }
+    text = out;
+}
+
+// "C++ exception with description \"X\" thrown in the test body." -> X.
+void unwrap_exception(std::string& text) {
+    const std::string start = "C++ exception with description \"";
+    const std::string end = "\" thrown in the test body.";
+    if (text.starts_with(start) && text.ends_with(end)) {
+        text = "the test stopped: " +
+               text.substr(start.size(), text.size() - start.size() - end.size());
+    }
+}
+
+// "Google Test trace:\nfile:12: stdin at its end" -> "(while: stdin at its end)".
+void rewrite_trace(std::string& text) {
+    const std::string marker = "\nGoogle Test trace:";
+    size_t at = text.find(marker);
+    if (at == std::string::npos) {
+        return;
+    }
+    std::string out = text.substr(0, at);
+    for (const auto& line : lines_of(text.substr(at + marker.size()))) {
+        size_t colon = line.find(": ");
+        if (!line.empty()) {
+            out +=
+                "\n(while: " + (colon == std::string::npos ? line : line.substr(colon + 2)) + ")";
+        }
+    }
+    text = out;
+}
+
+}  // namespace
+
+std::string learner_text(std::string message) {
+    rewrite_trace(message);
+    if (!unwrap_boolean(message)) {
+        rewrite_equality(message);
+        unwrap_exception(message);
+    }
+    while (message.ends_with('\n')) {
+        message.pop_back();
+    }
+    return message;
+}
+
+bool install_learner_reports() {
+    static const bool installed = [] {
+        const char* directory = std::getenv("COURSE_LEARNER_REPORTS");
+        if (directory == nullptr || *directory == '\0') {
+            return false;
+        }
+        // GoogleTest owns (and deletes) the listeners it is given.
+        testing::UnitTest::GetInstance()->listeners().Append(new LearnerReport(directory));
+        return true;
+    }();
+    return installed;
 }
 
 }  // namespace course::test

@@ -6,8 +6,13 @@
 //   EXPECT_TRUE(alice.expect_line("hello"));
 //
 // No fixed ports (port 0 and the `listening on` line), no sleeps (every wait has a
-// deadline), and every failure names the stage and the connection, shows expected and
-// received bytes escaped, and appends the server's stderr.
+// deadline), and every failure names the stage and the connection, shows the bytes sent,
+// expected and received (escaped, the first difference marked), and appends the server's
+// stderr.
+//
+// Learner reports: with COURSE_LEARNER_REPORTS=DIR set, each failed test also writes
+// DIR/<Suite.Name>.txt ('/' as '_'): its failure messages and nothing of GoogleTest's own
+// lines, for `./course test vN --step K` to show a learner.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -25,6 +30,22 @@ namespace course::test {
 
 // "a\r\n\x00" -> "a\\r\\n\\x00", long strings cut in the middle with a count.
 std::string escape(std::string_view bytes, size_t max_shown = 400);
+// One byte the same way: '\r' -> "\\r".
+std::string escape_byte(unsigned char c);
+// Expected above received, escaped, a caret under the first byte where they differ:
+//   expected  "hello\n"
+//   received  "hello\r\n"
+//                   ^ byte 5 differs: expected '\n', received '\r'
+std::string mark_difference(std::string_view expected, std::string_view received);
+
+// Registers the listener that writes learner reports when COURSE_LEARNER_REPORTS is set
+// (once; later calls do nothing). Every program that includes this header runs it before
+// main, so no test has to ask.
+bool install_learner_reports();
+// A GoogleTest failure message as the report shows it: the harness's own message without
+// "Value of: ... Actual: false (...)", an equality as "expected: a == b" and the values.
+std::string learner_text(std::string gtest_message);
+inline const bool learner_reports_installed = install_learner_reports();
 
 // A fresh empty directory under $TMPDIR, removed with its contents when destroyed.
 class TempDir {
@@ -70,8 +91,8 @@ public:
     // "v3 server (pid 123)" plus its stderr: the tail of every failure message.
     std::string describe() const;
 
-    // SIGTERM/SIGINT and wait for the exit status (nothing at the deadline).
-    std::optional<int> stop(int signal_number, std::chrono::milliseconds deadline = 2s);
+    // SIGTERM/SIGINT and wait for the exit status ("did not exit within" the deadline).
+    ExitStatus stop(int signal_number, std::chrono::milliseconds deadline = 2s);
 
 private:
     Server(const Stage& stage) : stage_(stage) {}
@@ -125,13 +146,17 @@ public:
 
     void attach_to(const Server* server) { server_ = server; }
 
-    // "[v2 alice]": the prefix of every failure message.
+    // "[v2 connection 'alice']": the prefix of every failure message.
     std::string label() const;
+    // `  sent      "hello\r\n"`: what this connection has sent so far (its last bytes).
+    std::string sent_summary() const;
 
 private:
     // Reads once with a deadline into buffer_; false at EOF, error or deadline.
     bool fill(Clock::time_point deadline);
-    testing::AssertionResult failure(const std::string& what) const;
+    void remember_sent(std::string_view bytes);
+    // label, what went wrong, what we sent (unless `what` shows it), the server's stderr.
+    testing::AssertionResult failure(const std::string& what, bool show_sent = true) const;
 
     int fd_ = -1;
     std::string name_;
@@ -139,6 +164,10 @@ private:
     std::string buffer_;
     bool eof_ = false;
     std::string error_;
+    // The tail of what we sent, for failure messages: a failure says "you got this answer
+    // to these bytes". Bounded, so a test that floods the server does not fill memory.
+    std::string sent_tail_;
+    size_t sent_total_ = 0;
 };
 
 // Whether the kernel takes more bytes from `c` within `wait`: false once the server has
@@ -164,7 +193,8 @@ std::optional<bool> server_side_nodelay(pid_t pid, const Connection& c);
 
 // Runs a client binary with args and stdin, waits for its exit, returns its output.
 struct ClientRun {
-    std::optional<int> exit_status;  // nothing: killed at the deadline
+    // How it ended, or "did not exit within" the deadline (then it was killed).
+    ExitStatus exit_status = ExitStatus::still_running(0ms);
     std::string out;
     std::string err;
 };

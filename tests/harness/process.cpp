@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ostream>
 #include <stdexcept>
 #include <utility>
 
@@ -221,14 +222,48 @@ void Process::send_signal(int signal_number) {
     }
 }
 
-static int decode_status(int status) {
+static ExitStatus decode_status(int status) {
     if (WIFEXITED(status)) {
-        return WEXITSTATUS(status);
+        return ExitStatus::exited(WEXITSTATUS(status));
     }
-    return 128 + WTERMSIG(status);
+    return ExitStatus::killed(WTERMSIG(status));
 }
 
-std::optional<int> Process::wait_exit(Clock::time_point deadline) {
+std::string describe(ExitStatus::Code code) {
+    if (code.signal_number == 0) {
+        return "exit status " + std::to_string(code.value);
+    }
+    // sigabbrev_np: "SEGV" for 11, as `kill -l` names it.
+    const char* name = sigabbrev_np(code.signal_number);
+    return "killed by " + (name ? "SIG" + std::string(name) : std::string("a signal")) +
+           " (signal " + std::to_string(code.signal_number) + ")";
+}
+
+std::string ExitStatus::describe() const {
+    if (code_) {
+        return course::test::describe(*code_);
+    }
+    return "did not exit within " + seconds_text(waited_);
+}
+
+std::string seconds_text(std::chrono::milliseconds wait) {
+    long tenths = static_cast<long>((wait.count() + 50) / 100);
+    std::string seconds = std::to_string(tenths / 10);
+    if (tenths % 10 != 0) {
+        seconds += "." + std::to_string(tenths % 10);  // no trailing ".0"
+    }
+    return seconds + " s";
+}
+
+void PrintTo(const ExitStatus& status, std::ostream* out) { *out << status.describe(); }
+void PrintTo(ExitStatus::Code code, std::ostream* out) { *out << describe(code); }
+std::ostream& operator<<(std::ostream& out, const ExitStatus& status) {
+    return out << status.describe();
+}
+std::ostream& operator<<(std::ostream& out, ExitStatus::Code code) { return out << describe(code); }
+
+ExitStatus Process::wait_exit(Clock::time_point deadline) {
+    auto started = Clock::now();
     // A pidfd becomes readable when the child exits, so we can poll it with a deadline.
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
     while (!exit_status_) {
@@ -255,7 +290,11 @@ std::optional<int> Process::wait_exit(Clock::time_point deadline) {
     if (pidfd >= 0) {
         close(pidfd);
     }
-    return exit_status_;
+    if (exit_status_) {
+        return *exit_status_;
+    }
+    return ExitStatus::still_running(std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(deadline - started, Clock::duration::zero())));
 }
 
 bool Process::running() { return !wait_exit(Clock::now()).has_value(); }

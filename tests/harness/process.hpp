@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <iosfwd>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,58 @@ std::chrono::milliseconds deadline_scale(std::chrono::milliseconds base);
 inline Clock::time_point deadline_in(std::chrono::milliseconds base) {
     return Clock::now() + deadline_scale(base);
 }
+// "2 s", "0.5 s": a wait as a failure message says it (to a tenth of a second).
+std::string seconds_text(std::chrono::milliseconds wait);
+
+// How a child process ended, or that it had not by the deadline. Tests compare it with a
+// number (`EXPECT_EQ(server->stop(SIGTERM), 0)`) and, when that fails, GoogleTest prints
+// it in words a learner can act on: "did not exit within 2 s", "killed by SIGSEGV (signal
+// 11)", "exit status 1". A code and a signal compare as the shell says them: 128 + N.
+class ExitStatus {
+public:
+    // The value behind `*status`: a number as before (0..255, or 128+N), printed in words.
+    struct Code {
+        int value = 0;
+        int signal_number = 0;  // nonzero: killed by this signal
+        operator int() const { return value; }
+    };
+
+    static ExitStatus exited(int code) { return ExitStatus(Code{code, 0}); }
+    static ExitStatus killed(int signal_number) {
+        return ExitStatus(Code{128 + signal_number, signal_number});
+    }
+    // Still running when we stopped waiting, after `waited`.
+    static ExitStatus still_running(std::chrono::milliseconds waited) {
+        ExitStatus status;
+        status.waited_ = waited;
+        return status;
+    }
+
+    bool has_value() const { return code_.has_value(); }  // the process has ended
+    explicit operator bool() const { return has_value(); }
+    Code operator*() const { return *code_; }  // only once it has ended
+    Code value() const { return code_.value(); }
+    std::chrono::milliseconds waited() const { return waited_; }
+
+    // "exit status 0", "killed by SIGSEGV (signal 11)", "did not exit within 2 s".
+    std::string describe() const;
+
+    friend bool operator==(const ExitStatus& status, int expected) {
+        return status.has_value() && status.code_->value == expected;
+    }
+
+private:
+    ExitStatus() = default;
+    explicit ExitStatus(Code code) : code_(code) {}
+    std::optional<Code> code_;
+    std::chrono::milliseconds waited_{0};
+};
+
+std::string describe(ExitStatus::Code code);  // "exit status 1", "killed by SIGKILL (signal 9)"
+void PrintTo(const ExitStatus& status, std::ostream* out);
+void PrintTo(ExitStatus::Code code, std::ostream* out);
+std::ostream& operator<<(std::ostream& out, const ExitStatus& status);
+std::ostream& operator<<(std::ostream& out, ExitStatus::Code code);
 
 struct ProcessOptions {
     std::string working_directory;                 // empty: the test's own
@@ -60,9 +113,9 @@ public:
     std::string stderr_text() const;  // what the child wrote to stderr so far
 
     void send_signal(int signal_number);
-    // Exit status (0..255), or 128+N if killed by signal N; nothing if still running at
-    // the deadline.
-    std::optional<int> wait_exit(Clock::time_point deadline);
+    // How it ended (exit status 0..255, or killed by signal N, which compares as 128+N),
+    // or "did not exit within" the time from this call to the deadline.
+    ExitStatus wait_exit(Clock::time_point deadline);
     bool running();
 
 private:
@@ -76,7 +129,7 @@ private:
     int stdout_fd_ = -1;
     std::string stdout_buffer_;
     bool stdout_closed_ = false;
-    std::optional<int> exit_status_;
+    std::optional<ExitStatus> exit_status_;
 
     mutable std::mutex stderr_mutex_;
     std::string stderr_buffer_;

@@ -99,6 +99,11 @@ std::string Stage::server_path() const {
     return std::filesystem::absolute(path).string();  // servers run in their own directory
 }
 
+bool Stage::server_is_brought() const {
+    const char* value = std::getenv(("COURSE_" + upper(id) + "_SERVER").c_str());
+    return value != nullptr && *value != '\0';
+}
+
 std::string Stage::client_path() const {
     auto path = env_or(("COURSE_" + upper(id) + "_CLIENT").c_str(), bin_dir() + "/" + client_name);
     return std::filesystem::absolute(path).string();

@@ -47,6 +47,8 @@ struct Stage {
     // The binaries under test: $COURSE_V3_SERVER if set, else build/bin/v3-server.
     std::string server_path() const;
     std::string client_path() const;
+    // Whether $COURSE_V3_SERVER names another program (a learner's own) to test instead.
+    bool server_is_brought() const;
 };
 
 // GoogleTest prints a test's parameter in its name: "v3", not 200 bytes of hex.

@@ -20,8 +20,10 @@ testing::AssertionResult serves_clients_concurrently(const Stage& stage) {
     }
     if (auto answered = second.expect_line("second", 2s); !answered) {
         return testing::AssertionFailure()
-               << "[" << stage.id << "] a second client got no echo within 2 s while the "
-               << "first stayed connected: clients are not served concurrently.\n"
+               << "[" << stage.id << "] a second client got no echo within "
+               << seconds_text(deadline_scale(2s))
+               << " while the first stayed connected: the server does not serve clients "
+               << "concurrently.\n"
                << answered.message();
     }
     // And the first one is still being served, too.

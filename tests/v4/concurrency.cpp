@@ -96,8 +96,9 @@ testing::AssertionResult open_echoing(Server& server, std::size_t count,
         poll_all(connections, done, until, [&](std::size_t i, std::string_view bytes) {
             if (bytes.empty()) {  // EOF before the answer
                 if (wrong++ == 0)
-                    first_wrong =
-                        "client " + std::to_string(i) + " got EOF after " + escape(received[i]);
+                    first_wrong = connections[i].label() + " sent " +
+                                  escape("hello from client " + std::to_string(i) + "\n") +
+                                  "; the server closed the connection after " + escape(received[i]);
                 return true;
             }
             received[i] += bytes;
@@ -105,8 +106,9 @@ testing::AssertionResult open_echoing(Server& server, std::size_t count,
                 return false;
             std::string expected = "hello from client " + std::to_string(i) + "\n";
             if (received[i] != expected && wrong++ == 0) {
-                first_wrong = "client " + std::to_string(i) + " expected " + escape(expected) +
-                              ", received " + escape(received[i]);
+                first_wrong = connections[i].label() + " got a wrong answer\n" +
+                              connections[i].sent_summary() + "\n" +
+                              mark_difference(expected, received[i]);
             }
             return true;
         });
@@ -115,8 +117,8 @@ testing::AssertionResult open_echoing(Server& server, std::size_t count,
                << "[" << server.stage().id << "] " << count
                << " clients connected at once, each sent a line: " << (finished - wrong)
                << " were echoed correctly, " << wrong << " wrongly, " << (count - finished)
-               << " got no answer before the deadline (" << deadline_scale(deadline).count()
-               << " ms)" << (first_wrong.empty() ? "" : "; first wrong: " + first_wrong) << "\n"
+               << " got no answer within " << seconds_text(deadline_scale(deadline))
+               << (first_wrong.empty() ? "" : ".\nThe first wrong one: " + first_wrong) << "\n"
                << server.describe();
     }
     out = std::move(connections);
@@ -149,8 +151,8 @@ testing::AssertionResult expect_all_then_eof(std::vector<Connection>& connection
                 return false;
             }
             if (received[i] != expected && wrong++ == 0) {
-                first_wrong = connections[i].label() + " expected " + escape(expected) +
-                              " then EOF, received " + escape(received[i]) + " then EOF";
+                first_wrong = connections[i].label() + " got other bytes before the end\n" +
+                              mark_difference(expected, received[i]) + "\n";
             }
             return true;
         });
@@ -158,13 +160,15 @@ testing::AssertionResult expect_all_then_eof(std::vector<Connection>& connection
         std::string stuck;
         for (std::size_t i = 0; i < connections.size() && stuck.empty(); ++i) {
             if (!done[i])
-                stuck = connections[i].label() + " received " + escape(received[i]) + " and no EOF";
+                stuck = connections[i].label() + " received " + escape(received[i]) +
+                        " and the connection stayed open";
         }
         return testing::AssertionFailure()
                << connections.size() << " connections: " << (finished - wrong) << " got "
                << escape(expected) << " then EOF; " << wrong << " got something else; "
-               << (connections.size() - finished) << " no EOF before the deadline. " << first_wrong
-               << " " << stuck;
+               << (connections.size() - finished) << " were still open after "
+               << seconds_text(deadline_scale(deadline)) << ".\n"
+               << first_wrong << stuck;
     }
     return testing::AssertionSuccess();
 }

@@ -14,10 +14,20 @@ namespace course::test {
 namespace {
 
 TEST(ExpectedFailure, V3UnderTheTwoThousandClientTestFails) {
+    // It checks the course's check, not a learner's server: with another v3 it says nothing.
+    if (stage("v3").server_is_brought()) {
+        GTEST_SKIP() << "checks the 2000-client test against the course's own v3 only "
+                        "(COURSE_V3_SERVER is set)";
+    }
     testing::AssertionResult result = serve_concurrently(stage("v3"), 2000, {}, 3s);
-    EXPECT_FALSE(result) << "v3 has a pool of 4 threads, yet 2000 clients were served at once";
-    std::cout << "As expected, the 2000-client check failed against v3:\n"
-              << std::string(result.message()).substr(0, 600) << "\n";
+    if (result) {
+        ADD_FAILURE() << "v3 has a pool of 4 threads, yet 2000 clients were served at once: "
+                         "the check cannot tell a pool from thousands at once";
+        return;
+    }
+    std::string message = result.message();
+    std::cout << "As expected, v3 fails the 2000-client check: "
+              << message.substr(0, message.find('\n')) << "\n";
 }
 
 }  // namespace
