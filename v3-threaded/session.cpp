@@ -39,13 +39,14 @@ bool Session::answer_lines(std::string& replies) {
     while (auto frame = framer_.next()) {
         if (frame->kind == LineFramer::Frame::Kind::too_long) {
             replies += kTooLong;
-        } else if (frame->line == "exit") {
+            continue;
+        }
+        if (frame->line == "exit") {
             replies += "bye\n";
             return false;
-        } else {
-            replies += frame->line;
-            replies += '\n';
         }
+        replies += frame->line;
+        replies += '\n';
     }
     return true;
 }
