@@ -328,9 +328,20 @@ void expect_goodbye_then_eof_while_sending(const ServerOptions& options,
         ::poll(&first, 1, 2);  // a breath between rounds, not a synchronisation
     }
     EXPECT_EQ(server->process().wait_exit(deadline_in(5s)), 0) << server->describe();
+    // The server gives its sessions a grace of 1 s, its own clock, which no time scale
+    // stretches. In a sanitizer build (the scaled runs) on a loaded machine it may not
+    // write every goodbye within it; it then closes the rest and says so, and the goodbye
+    // cannot be judged. In the plain build that warning is a fault like any other.
+    bool slowed = deadline_scale(1000ms) > 1000ms;
+    if (slowed && server->process().stderr_text().find("still closing: closing them now") !=
+                      std::string::npos) {
+        GTEST_SKIP() << "the server's goodbye grace ran out before every goodbye was written "
+                        "(a slow machine); the plain build judges the goodbye";
+    }
     for (int i = 0; i < kClients; ++i) {
-        EXPECT_TRUE(heard_goodbye[i])
-            << clients[i].label() << " ended with " << ending[i] << " after ..." << escape(tail[i]);
+        EXPECT_TRUE(heard_goodbye[i]) << clients[i].label() << " ended with " << ending[i]
+                                      << " after ..." << escape(tail[i]) << "\n"
+                                      << server->describe();
         // The goodbye is a line of its own: the replies a stop cut short are sent whole first.
         bool starts_a_line =
             tail[i] == "server shutting down\n" || tail[i].ends_with("\nserver shutting down\n");
