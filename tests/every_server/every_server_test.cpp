@@ -171,7 +171,9 @@ TEST_P(ConnectionCap, AMaxConnectionsThatIsNoWholeNumberInRangeIsExitTwo) {
     REQUIRE_FEATURE(GetParam(), Feature::ConnectionCap);
     if (GetParam().id == "v6")
         GTEST_SKIP() << "v6 takes its cap from its config file (tests/v6 checks the key)";
-    auto good = Server::start(GetParam(), {.args = {"--max-connections", "5"}});
+    ServerOptions five;
+    five.args = {"--max-connections", "5"};
+    auto good = Server::start(GetParam(), five);
     EXPECT_TRUE(good->try_connect("probe").has_value());
     for (const std::string& bad :
          std::vector<std::string>{"0", "-1", "1.5", "ten", "", "+3", std::string(300, '9')}) {

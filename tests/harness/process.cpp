@@ -95,24 +95,46 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
     close(err[1]);
     stdin_fd_ = in[1];
     stdout_fd_ = out[0];
-    int err_fd = err[0];
-    stderr_reader_ = std::thread([this, err_fd] {
-        char chunk[4096];
+    // stderr is read in two places: by a thread, as it comes (so a chatty child never
+    // blocks on a full pipe), and by stderr_text(), which first takes what is still in the
+    // pipe. Every read happens under stderr_mutex_ and never blocks (O_NONBLOCK): no byte
+    // is ever between the pipe and the buffer where stderr_text() cannot see it, so a line
+    // the child wrote before the test looked is always in what the test shows.
+    stderr_fd_ = err[0];
+    fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);
+    stderr_reader_ = std::thread([this] {
         for (;;) {
-            ssize_t n = read(err_fd, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
+            pollfd p{stderr_fd_, POLLIN, 0};
+            if (poll(&p, 1, -1) < 0 && errno != EINTR) {
                 break;
             }
             std::lock_guard lock(stderr_mutex_);
-            if (stderr_buffer_.size() < (1u << 20)) {  // keep the first MiB
-                stderr_buffer_.append(chunk, static_cast<size_t>(n));
+            if (!take_stderr_locked()) {
+                break;  // the pipe closed: the child (and all it started) is gone
             }
         }
-        close(err_fd);
     });
+}
+
+bool Process::take_stderr_locked() const {
+    char chunk[4096];
+    while (!stderr_closed_) {
+        ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            return true;  // empty for now
+        }
+        if (n <= 0) {
+            stderr_closed_ = true;
+            break;
+        }
+        if (stderr_buffer_.size() < (1u << 20)) {  // keep the first MiB
+            stderr_buffer_.append(chunk, static_cast<size_t>(n));
+        }
+    }
+    return false;
 }
 
 Process::~Process() {
@@ -131,6 +153,7 @@ Process::~Process() {
     if (stderr_reader_.joinable()) {
         stderr_reader_.join();  // the pipe closed when the child died
     }
+    close(stderr_fd_);
 }
 
 void Process::write_stdin(std::string_view bytes) {
@@ -213,6 +236,7 @@ std::string Process::read_stdout_to_end(Clock::time_point deadline) {
 
 std::string Process::stderr_text() const {
     std::lock_guard lock(stderr_mutex_);
+    take_stderr_locked();  // what the reader thread has not taken yet
     return stderr_buffer_;
 }
 

@@ -1,7 +1,8 @@
 // A program under test, started as a child process with pipes on all three streams.
 //
 // stdout is read line by line with a deadline; stderr is drained by a thread into a
-// buffer (so a chatty server never blocks on a full pipe) and shown when a test fails.
+// buffer (so a chatty server never blocks on a full pipe) and shown when a test fails,
+// complete up to the moment it is asked for.
 // The destructor kills and reaps what is still running: nothing outlives its test, and
 // a test that crashes takes its children with it (PR_SET_PDEATHSIG).
 #pragma once
@@ -131,8 +132,14 @@ private:
     bool stdout_closed_ = false;
     std::optional<ExitStatus> exit_status_;
 
+    // Moves what the stderr pipe holds now into stderr_buffer_, without waiting; false
+    // once the pipe has closed. Called with stderr_mutex_ held.
+    bool take_stderr_locked() const;
+
     mutable std::mutex stderr_mutex_;
-    std::string stderr_buffer_;
+    int stderr_fd_ = -1;                        // read only under stderr_mutex_
+    mutable bool stderr_closed_ = false;        // guarded by stderr_mutex_
+    mutable std::string stderr_buffer_;         // guarded by stderr_mutex_
     std::thread stderr_reader_;
 };
 
