@@ -2,6 +2,7 @@
 // messages naming file and line, the link's shape.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -18,8 +19,22 @@ protected:
         std::ofstream(path) << text;
         return path;
     }
-    // Runs the server with these arguments (nothing added) and expects it to refuse.
-    ClientRun run_server(std::vector<std::string> args) {
+    // Where HTTP listens when a test's config is (wrongly) accepted.
+    enum class Http { OnAFreePort, AsTheConfigSays };
+    // Runs the server with these arguments, for a test that expects it to refuse. Addresses
+    // the arguments do not give are added with port 0: a program that accepts the config
+    // after all then listens on free ports (and is stopped by the deadline), never on the
+    // default ones, where it could meet another test or a server of yours.
+    ClientRun run_server(std::vector<std::string> args, Http http = Http::OnAFreePort) {
+        auto given = [&](const std::string& option) {
+            return std::find(args.begin(), args.end(), option) != args.end();
+        };
+        if (!given("--address")) {
+            args.insert(args.end(), {"--address", "127.0.0.1:0"});
+        }
+        if (http == Http::OnAFreePort && !given("--http-address")) {
+            args.insert(args.end(), {"--http-address", "127.0.0.1:0"});
+        }
         ProcessOptions options;
         options.working_directory = dir_.path();
         return run_client(stage("v6").server_path(), args, "", 10s, options);
@@ -42,14 +57,14 @@ TEST_F(V6Config, WithoutAConfigFileTheDefaultsAreUsedAndSaidOnStderr) {
 
 TEST_F(V6Config, AMissingConfigFileIsExitTwoNamingIt) {
     auto run = run_server({"--config", dir_.path() + "/nonexistent.toml"});
-    EXPECT_EQ(run.exit_status, 2) << run.err;
+    ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("nonexistent.toml"), std::string::npos) << escape(run.err);
 }
 
 TEST_F(V6Config, AMalformedFileIsExitTwoNamingFileAndLine) {
     auto path = write_config("protocol = \"http\"\nurl = \n");
     auto run = run_server({"--config", path});
-    EXPECT_EQ(run.exit_status, 2) << run.err;
+    ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find(path + ":2"), std::string::npos) << escape(run.err);
 }
 
@@ -58,7 +73,7 @@ TEST_F(V6Config, AValueOfTheWrongTypeIsExitTwoNamingFileAndLine) {
                              "read_timeout_secs = 2.5", "bind_ip_port = 7070"}) {
         auto path = write_config("protocol = \"http\"\n\n" + line + "\n");
         auto run = run_server({"--config", path});
-        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find(path + ":3"), std::string::npos) << line << ": " << escape(run.err);
     }
 }
@@ -68,7 +83,7 @@ TEST_F(V6Config, ASizeOrTimeoutThatIsNotPositiveIsExitTwo) {
                              "read_timeout_secs = 0", "read_timeout_secs = -30"}) {
         auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
                                "--http-address", "127.0.0.1:0"});
-        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
     }
 }
 
@@ -81,7 +96,7 @@ TEST_F(V6Config, ATimeoutThatIsNanOrHugeIsExitTwo) {
                              "read_timeout_secs = 9223372036854775807"}) {
         auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
                                "--http-address", "127.0.0.1:0"});
-        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find("read_timeout_secs"), std::string::npos) << line << ": " << run.err;
     }
 }
@@ -90,12 +105,12 @@ TEST_F(V6Config, AConfigThatIsADirectoryIsExitTwoNamingIt) {
     std::filesystem::create_directory(dir_.path() + "/conf.d");
     auto run = run_server({"--config", dir_.path() + "/conf.d", "--address", "127.0.0.1:0",
                            "--http-address", "127.0.0.1:0"});
-    EXPECT_EQ(run.exit_status, 2) << run.err;
+    ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("conf.d"), std::string::npos) << escape(run.err);
     // The default ./config.toml too: a directory there is a mistake, not "no config".
     std::filesystem::create_directory(dir_.path() + "/config.toml");
     run = run_server({"--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"});
-    EXPECT_EQ(run.exit_status, 2) << run.err;
+    ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("config.toml"), std::string::npos) << escape(run.err);
 }
 
@@ -112,14 +127,13 @@ TEST_F(V6Config, AnUnreadableConfigIsExitTwo) {
             args.insert(args.begin(), {"--config", path});
         }
         auto run = run_server(args);
-        EXPECT_EQ(run.exit_status, 2) << path << ": " << run.err;
+        ASSERT_EQ(run.exit_status, 2) << path << ": " << run.err;
     }
 }
 
 TEST_F(V6Config, AnEmptyServerFqdnWithHttpOffIsExitTwo) {
-    auto run =
-        run_server({"--config", write_config("http_bind = \"\"\n"), "--address", "127.0.0.1:0"});
-    EXPECT_EQ(run.exit_status, 2) << run.err;
+    auto run = run_server({"--config", write_config("http_bind = \"\"\n")}, Http::AsTheConfigSays);
+    ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("server_fqdn"), std::string::npos) << escape(run.err);
 }
 
@@ -202,8 +216,9 @@ TEST_F(V6Config, ALinkThatCouldNotWorkIsExitTwoNamingFileLineAndReason) {
                            {"http_bind = \"0.0.0.0:0\"", "server_fqdn"},
                            {"http_bind = \"[::]:0\"", "server_fqdn"}}) {
         auto path = write_config("data_dir = \"uploads\"\n\n" + line + "\n");
-        auto run = run_server({"--config", path, "--address", "127.0.0.1:0"});
-        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        auto run = run_server({"--config", path},
+                              line.starts_with("http_bind") ? Http::AsTheConfigSays : Http::OnAFreePort);
+        ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find(path + ":3"), std::string::npos) << line << ": " << escape(run.err);
         EXPECT_NE(run.err.find(reason), std::string::npos) << line << ": " << escape(run.err);
     }
@@ -212,7 +227,7 @@ TEST_F(V6Config, ALinkThatCouldNotWorkIsExitTwoNamingFileLineAndReason) {
 TEST_F(V6Config, AWildcardHttpAddressWithoutServerFqdnIsExitTwo) {
     auto run = run_server({"--config", write_config("data_dir = \"uploads\"\n"), "--address",
                            "127.0.0.1:0", "--http-address", "0.0.0.0:0"});
-    EXPECT_EQ(run.exit_status, 2) << run.err;
+    ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("server_fqdn"), std::string::npos) << escape(run.err);
 }
 
@@ -222,7 +237,7 @@ TEST_F(V6Config, MaxConnectionsOutOfRangeIsExitTwoNamingItsRange) {
         auto path = write_config("data_dir = \"uploads\"\n" + line + "\n");
         auto run = run_server(
             {"--config", path, "--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"});
-        EXPECT_EQ(run.exit_status, 2) << line << ": " << run.err;
+        ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find(path + ":2"), std::string::npos) << line << ": " << escape(run.err);
         EXPECT_NE(run.err.find("max_connections"), std::string::npos) << escape(run.err);
         EXPECT_NE(run.err.find("1 to "), std::string::npos)
