@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "course/cli.hpp"
 #include "course/stdio.hpp"

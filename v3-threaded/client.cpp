@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "course/cli.hpp"
 #include "course/stdio.hpp"

@@ -41,6 +41,17 @@ TEST_P(EchoServer, JoinsALineSplitAcrossWrites) {
     EXPECT_TRUE(c.expect_bytes("hello world\nsecond line\n"));
 }
 
+TEST_P(EchoServer, KeepsTheStartOfTheNextLineThatCameWithALine) {
+    // "first\nsec" arrives in one read. Once "first" is answered, that read is surely
+    // over; "sec" must still be waiting in the server's buffer for the rest of its line,
+    // not dropped with the read it came in.
+    auto c = server->connect("c");
+    ASSERT_TRUE(c.send("first\nsec"));
+    ASSERT_TRUE(c.expect_line("first"));
+    ASSERT_TRUE(c.send("ond\n"));
+    EXPECT_TRUE(c.expect_line("second"));
+}
+
 TEST_P(EchoServer, JoinsALineSentByteByByte) {
     auto c = server->connect("c");
     for (char byte : std::string("byte by byte\r\nexit\n")) {

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -863,6 +864,16 @@ bool install_learner_reports() {
         return true;
     }();
     return installed;
+}
+
+void expect_the_check_to_fail(const testing::AssertionResult& result,
+                              std::string_view as_expected, std::string_view if_it_passed) {
+    if (result) {
+        ADD_FAILURE() << if_it_passed;
+        return;
+    }
+    std::string message = result.message();
+    std::cout << as_expected << ": " << message.substr(0, message.find('\n')) << "\n";
 }
 
 }  // namespace course::test

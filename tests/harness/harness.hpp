@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "process.hpp"
@@ -201,5 +202,14 @@ struct ClientRun {
 ClientRun run_client(const std::string& path, const std::vector<std::string>& args,
                      std::string_view stdin_bytes, std::chrono::milliseconds deadline = 10s,
                      const ProcessOptions& options = {});
+
+// An expected failure, a test of a test: `result` is what a check said of a server it must
+// fail on (a stage that cannot do what the next one does). If the check passed, it cannot
+// tell right from wrong, and `if_it_passed` says why, as this test's failure. If it failed,
+// as it should, the first line of what it caught is printed after `as_expected`.
+// (Each such test skips itself first when the stage is a learner's own program: GTEST_SKIP
+// can only end the test function it is written in.)
+void expect_the_check_to_fail(const testing::AssertionResult& result,
+                              std::string_view as_expected, std::string_view if_it_passed);
 
 }  // namespace course::test
