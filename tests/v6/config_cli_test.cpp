@@ -81,8 +81,7 @@ TEST_F(V6Config, AValueOfTheWrongTypeIsExitTwoNamingFileAndLine) {
 TEST_F(V6Config, ASizeOrTimeoutThatIsNotPositiveIsExitTwo) {
     for (std::string line : {"max_upload_bytes = 0", "max_upload_bytes = -1",
                              "read_timeout_secs = 0", "read_timeout_secs = -30"}) {
-        auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
-                               "--http-address", "127.0.0.1:0"});
+        auto run = run_server({"--config", write_config(line + "\n")});
         ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
     }
 }
@@ -94,8 +93,7 @@ TEST_F(V6Config, ATimeoutThatIsNanOrHugeIsExitTwo) {
     for (std::string line : {"read_timeout_secs = 10000000000", "read_timeout_secs = 31536001",
                              "read_timeout_secs = nan", "read_timeout_secs = inf",
                              "read_timeout_secs = 9223372036854775807"}) {
-        auto run = run_server({"--config", write_config(line + "\n"), "--address", "127.0.0.1:0",
-                               "--http-address", "127.0.0.1:0"});
+        auto run = run_server({"--config", write_config(line + "\n")});
         ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find("read_timeout_secs"), std::string::npos) << line << ": " << run.err;
     }
@@ -103,13 +101,12 @@ TEST_F(V6Config, ATimeoutThatIsNanOrHugeIsExitTwo) {
 
 TEST_F(V6Config, AConfigThatIsADirectoryIsExitTwoNamingIt) {
     std::filesystem::create_directory(dir_.path() + "/conf.d");
-    auto run = run_server({"--config", dir_.path() + "/conf.d", "--address", "127.0.0.1:0",
-                           "--http-address", "127.0.0.1:0"});
+    auto run = run_server({"--config", dir_.path() + "/conf.d"});
     ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("conf.d"), std::string::npos) << escape(run.err);
     // The default ./config.toml too: a directory there is a mistake, not "no config".
     std::filesystem::create_directory(dir_.path() + "/config.toml");
-    run = run_server({"--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"});
+    run = run_server({});
     ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("config.toml"), std::string::npos) << escape(run.err);
 }
@@ -121,10 +118,9 @@ TEST_F(V6Config, AnUnreadableConfigIsExitTwo) {
     for (std::string path : {write_config("protocol = \"http\"\n"), dir_.path() + "/config.toml"}) {
         std::ofstream(path) << "protocol = \"http\"\n";
         std::filesystem::permissions(path, std::filesystem::perms::none);
-        std::vector<std::string> args = {"--address", "127.0.0.1:0", "--http-address",
-                                         "127.0.0.1:0"};
+        std::vector<std::string> args;  // the default ./config.toml, or --config
         if (!path.ends_with("/config.toml")) {
-            args.insert(args.begin(), {"--config", path});
+            args = {"--config", path};
         }
         auto run = run_server(args);
         ASSERT_EQ(run.exit_status, 2) << path << ": " << run.err;
@@ -216,8 +212,9 @@ TEST_F(V6Config, ALinkThatCouldNotWorkIsExitTwoNamingFileLineAndReason) {
                            {"http_bind = \"0.0.0.0:0\"", "server_fqdn"},
                            {"http_bind = \"[::]:0\"", "server_fqdn"}}) {
         auto path = write_config("data_dir = \"uploads\"\n\n" + line + "\n");
-        auto run = run_server({"--config", path},
-                              line.starts_with("http_bind") ? Http::AsTheConfigSays : Http::OnAFreePort);
+        auto run =
+            run_server({"--config", path},
+                       line.starts_with("http_bind") ? Http::AsTheConfigSays : Http::OnAFreePort);
         ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find(path + ":3"), std::string::npos) << line << ": " << escape(run.err);
         EXPECT_NE(run.err.find(reason), std::string::npos) << line << ": " << escape(run.err);
@@ -225,8 +222,8 @@ TEST_F(V6Config, ALinkThatCouldNotWorkIsExitTwoNamingFileLineAndReason) {
 }
 
 TEST_F(V6Config, AWildcardHttpAddressWithoutServerFqdnIsExitTwo) {
-    auto run = run_server({"--config", write_config("data_dir = \"uploads\"\n"), "--address",
-                           "127.0.0.1:0", "--http-address", "0.0.0.0:0"});
+    auto run = run_server(
+        {"--config", write_config("data_dir = \"uploads\"\n"), "--http-address", "0.0.0.0:0"});
     ASSERT_EQ(run.exit_status, 2) << run.err;
     EXPECT_NE(run.err.find("server_fqdn"), std::string::npos) << escape(run.err);
 }
@@ -235,8 +232,7 @@ TEST_F(V6Config, MaxConnectionsOutOfRangeIsExitTwoNamingItsRange) {
     for (std::string line : {"max_connections = 0", "max_connections = -5",
                              "max_connections = 99999999999", "max_connections = \"many\""}) {
         auto path = write_config("data_dir = \"uploads\"\n" + line + "\n");
-        auto run = run_server(
-            {"--config", path, "--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"});
+        auto run = run_server({"--config", path});
         ASSERT_EQ(run.exit_status, 2) << line << ": " << run.err;
         EXPECT_NE(run.err.find(path + ":2"), std::string::npos) << line << ": " << escape(run.err);
         EXPECT_NE(run.err.find("max_connections"), std::string::npos) << escape(run.err);
