@@ -866,8 +866,8 @@ bool install_learner_reports() {
     return installed;
 }
 
-void expect_the_check_to_fail(const testing::AssertionResult& result,
-                              std::string_view as_expected, std::string_view if_it_passed) {
+void expect_the_check_to_fail(const testing::AssertionResult& result, std::string_view as_expected,
+                              std::string_view if_it_passed) {
     if (result) {
         ADD_FAILURE() << if_it_passed;
         return;

@@ -209,7 +209,7 @@ ClientRun run_client(const std::string& path, const std::vector<std::string>& ar
 // as it should, the first line of what it caught is printed after `as_expected`.
 // (Each such test skips itself first when the stage is a learner's own program: GTEST_SKIP
 // can only end the test function it is written in.)
-void expect_the_check_to_fail(const testing::AssertionResult& result,
-                              std::string_view as_expected, std::string_view if_it_passed);
+void expect_the_check_to_fail(const testing::AssertionResult& result, std::string_view as_expected,
+                              std::string_view if_it_passed);
 
 }  // namespace course::test

@@ -137,9 +137,9 @@ private:
     bool take_stderr_locked() const;
 
     mutable std::mutex stderr_mutex_;
-    int stderr_fd_ = -1;                        // read only under stderr_mutex_
-    mutable bool stderr_closed_ = false;        // guarded by stderr_mutex_
-    mutable std::string stderr_buffer_;         // guarded by stderr_mutex_
+    int stderr_fd_ = -1;                  // read only under stderr_mutex_
+    mutable bool stderr_closed_ = false;  // guarded by stderr_mutex_
+    mutable std::string stderr_buffer_;   // guarded by stderr_mutex_
     std::thread stderr_reader_;
 };
 
