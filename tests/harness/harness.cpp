@@ -652,6 +652,8 @@ ClientRun run_client(const std::string& path, const std::vector<std::string>& ar
     client.offer_stdin(stdin_bytes);
     client.close_stdin();
     ClientRun run;
+    run.program = path;
+    run.typed = stdin_bytes;
     run.out = client.read_stdout_to_end(until);
     run.exit_status = client.wait_exit(until);
     if (!run.exit_status.has_value()) {  // say the whole wait, not what was left of it
@@ -659,6 +661,25 @@ ClientRun run_client(const std::string& path, const std::vector<std::string>& ar
     }
     run.err = client.stderr_text();
     return run;
+}
+
+testing::AssertionResult expect_printed(const ClientRun& run, std::string_view expected) {
+    if (run.out == expected) {
+        return testing::AssertionSuccess();
+    }
+    std::string name = std::filesystem::path(run.program).filename().string();
+    auto failure = testing::AssertionFailure();
+    failure << "[" << name << "] printed something else\n";
+    failure << "  typed     " << escape(run.typed) << "\n";
+    failure << mark_difference(expected, run.out) << "\n";
+    failure << "  it ended: " << run.exit_status.describe() << "\n";
+    if (run.err.empty()) {
+        failure << "--- " << name << " stderr: empty ---";
+    } else {
+        std::string err = run.err.ends_with('\n') ? run.err : run.err + "\n";
+        failure << "--- " << name << " stderr ---\n" << err << "--- end of stderr ---";
+    }
+    return failure;
 }
 
 // ---------------------------------------------------------------- learner reports

@@ -194,6 +194,8 @@ std::optional<bool> server_side_nodelay(pid_t pid, const Connection& c);
 
 // Runs a client binary with args and stdin, waits for its exit, returns its output.
 struct ClientRun {
+    std::string program;  // the client's path, for failure messages
+    std::string typed;    // what the test wrote to its stdin
     // How it ended, or "did not exit within" the deadline (then it was killed).
     ExitStatus exit_status = ExitStatus::still_running(0ms);
     std::string out;
@@ -202,6 +204,15 @@ struct ClientRun {
 ClientRun run_client(const std::string& path, const std::vector<std::string>& args,
                      std::string_view stdin_bytes, std::chrono::milliseconds deadline = 10s,
                      const ProcessOptions& options = {});
+// What a client printed on stdout against what the test expected, shown the way a
+// connection's bytes are, so a learner's client fails with what to fix:
+//   [v2-client] printed something else
+//     typed     "hello\nexit\n"
+//     expected  "hello\nbye\n"
+//     received  "hello\n"
+//                        ^ byte 6 and on never came
+// then how it ended and its stderr. (Use: EXPECT_TRUE(expect_printed(run, "hello\nbye\n")).)
+testing::AssertionResult expect_printed(const ClientRun& run, std::string_view expected);
 
 // An expected failure, a test of a test: `result` is what a check said of a server it must
 // fail on (a stage that cannot do what the next one does). If the check passed, it cannot
