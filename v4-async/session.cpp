@@ -77,7 +77,7 @@ void Session::turn_away(asio::ip::tcp::socket socket) {
 }
 
 asio::awaitable<void> Session::serve() {
-    // [v4 step 1] Loop: co_await a read, answer its lines with echo_.answer, send(), keep_rest().
+    // [v4 step 1] no_delay, non_blocking; loop: read, echo_.answer, refused(), send(), keep_rest().
     // [starter] co_return;
     asio::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // answers leave at once

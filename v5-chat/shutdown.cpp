@@ -46,7 +46,7 @@ void Shutdown::leave(Session& session) {
 void Shutdown::begin() {
     std::lock_guard lock(mutex_);  // one lock for both: no session can join in between
     stopping_ = true;
-    // [v4 step 3] The broadcast: tell every session in the list to stop(Session::Stop::shutdown).
+    // [v4 step 3] Walk the list, stop(Session::Stop::shutdown) each: for_each would relock mutex_.
     for (Session* s = head_; s != nullptr; s = s->next_) {
         s->stop(Session::Stop::shutdown);  // only posts to the session's executor: quick
     }
