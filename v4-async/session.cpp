@@ -141,13 +141,13 @@ asio::awaitable<bool> Session::send(std::size_t size) {
         error = write_error;
     }
     // [/v4 step 6]
-    if (sent == size) {
+    if (sent == size && stop_ == Stop::none) {  // a stop as the write ended cancelled nothing
         co_return true;
     }
     if (stop_ != Stop::none) {  // stopped mid-write: the goodbye sends the rest first
         unsent_begin_ = sent;
         unsent_end_ = size;
-        if (stop_ == Stop::idle) {
+        if (stop_ == Stop::idle && sent < size) {
             stop_ = Stop::write_timeout;  // not silent: we stopped reading it, it does not read
         }
     } else {
@@ -157,7 +157,7 @@ asio::awaitable<bool> Session::send(std::size_t size) {
 }
 
 asio::awaitable<void> Session::say_goodbye(std::string_view last_line) {
-    // [v4 step 3] Write the replies a stop cut short, then last_line, in one write; then drain().
+    // [v4 step 3] mark_closing(); the replies a stop cut short and last_line in one write; drain().
     // [starter] (void)last_line;
     // [starter] co_return;
     mark_closing();
