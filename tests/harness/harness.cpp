@@ -216,16 +216,18 @@ std::unique_ptr<Server> Server::start(const Stage& stage, ServerOptions options)
     return server;
 }
 
-std::string Server::describe() const {
+namespace {
+
+// "--- WHOSE stderr ---", its last lines, "--- end of stderr ---": the tail of a failure
+// message, for a server or a client alike.
+std::string stderr_block(std::string_view whose, std::string text) {
     std::ostringstream out;
-    out << "--- " << stage_.id << " server " << process_->path() << " (pid " << process_->pid()
-        << ") stderr";
-    std::string text = process_->stderr_text();
+    out << "--- " << whose << " stderr";
     if (text.empty()) {
         out << ": empty ---";
         return out.str();
     }
-    // The last lines: where a crash or a refusal shows. A chatty server's first megabyte
+    // The last lines: where a crash or a refusal shows. A chatty program's first megabyte
     // would bury the failure above it.
     if (text.size() > kStderrShown) {
         size_t cut = text.find('\n', text.size() - kStderrShown);
@@ -238,6 +240,14 @@ std::string Server::describe() const {
     }
     out << " ---\n" << text << "--- end of stderr ---";
     return out.str();
+}
+
+}  // namespace
+
+std::string Server::describe() const {
+    return stderr_block(stage_.id + " server " + process_->path() + " (pid " +
+                            std::to_string(process_->pid()) + ")",
+                        process_->stderr_text());
 }
 
 Connection Server::connect(std::string name, std::chrono::milliseconds deadline) {
@@ -673,12 +683,7 @@ testing::AssertionResult expect_printed(const ClientRun& run, std::string_view e
     failure << "  typed     " << escape(run.typed) << "\n";
     failure << mark_difference(expected, run.out) << "\n";
     failure << "  it ended: " << run.exit_status.describe() << "\n";
-    if (run.err.empty()) {
-        failure << "--- " << name << " stderr: empty ---";
-    } else {
-        std::string err = run.err.ends_with('\n') ? run.err : run.err + "\n";
-        failure << "--- " << name << " stderr ---\n" << err << "--- end of stderr ---";
-    }
+    failure << stderr_block(name, run.err);
     return failure;
 }
 
